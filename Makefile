@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SOURCES := $(shell find batchreader models -type f -not -path '*/__pycache__/*') setup.cfg pyproject.toml constraints.txt
+
+.PHONY: install demo test lint fixtures benchmark clean
+
+$(STAMP): $(SOURCES)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# a regular (not editable) install: the tests run against the package as users get it
+	$(BIN)/python -m pip install --quiet -c constraints.txt '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/batchreader scan samples --out results.csv
+	$(BIN)/batchreader score results.csv samples/ground_truth.csv
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check batchreader tests benchmarks
+	$(BIN)/ruff format --check batchreader tests benchmarks
+
+fixtures: install
+	$(BIN)/python benchmarks/make_fixtures.py --mnist ../shared/data/mnist.npz
+
+benchmark: install
+	$(BIN)/python benchmarks/pages.py --mnist ../shared/data/mnist.npz
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info results.csv

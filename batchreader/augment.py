@@ -1,0 +1,181 @@
+"""Training-time augmentation: MNIST digits made to look like scanned handwriting,
+and generated marks that are not digits.
+
+Every sample is re-framed through :func:`batchreader.normalize.to_mnist`, the same
+function the scanner uses, so augmentation changes the writing, never the framing.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from batchreader.normalize import MNIST_SIZE, to_mnist
+
+_WORK = 64  # augment at a finer grid than 28x28 so thickness and warps stay smooth
+
+
+def augment_digit(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Return a randomly distorted, re-framed copy of a 28x28 MNIST digit (float in [0, 1])."""
+    a = np.asarray(digit, np.float32)
+    if a.max() > 1.0:
+        a = a / 255.0
+    a = cv2.resize(a, (_WORK, _WORK), interpolation=cv2.INTER_LINEAR)
+    a = _random_affine(a, rng)
+    if rng.random() < 0.3:
+        a = _elastic(a, rng)
+    if rng.random() < 0.5:
+        a = _thickness(a, rng)
+    if rng.random() < 0.1:
+        a = _break_stroke(a, rng)
+    if rng.random() < 0.2:
+        a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.6, 1.6))
+    if rng.random() < 0.15:
+        a = (a > rng.uniform(0.3, 0.6)).astype(np.float32)  # 1-bit fax or hard threshold
+    out = to_mnist(a)
+    if rng.random() < 0.3:
+        out = _shift(out, int(rng.integers(-1, 2)), int(rng.integers(-1, 2)))
+    if rng.random() < 0.15:
+        out = np.clip(out + rng.normal(0, 0.04, out.shape).astype(np.float32) * (out > 0), 0, 1)
+    return out
+
+
+def _random_affine(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    angle = np.deg2rad(rng.uniform(-12, 12))
+    shear = rng.uniform(-0.3, 0.3)
+    sx, sy = rng.uniform(0.8, 1.15), rng.uniform(0.8, 1.15)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    lin = rot @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
+    size = int(_WORK * 1.5)
+    centre_in = np.array([_WORK / 2, _WORK / 2])
+    centre_out = np.array([size / 2, size / 2])
+    m = np.hstack([lin, (centre_out - lin @ centre_in)[:, None]]).astype(np.float32)
+    return cv2.warpAffine(a, m, (size, size), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
+def _elastic(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    h, w = a.shape
+    alpha, sigma = rng.uniform(3, 7), 6.0
+    dx = cv2.GaussianBlur(rng.uniform(-1, 1, (h, w)).astype(np.float32), (0, 0), sigma)
+    dy = cv2.GaussianBlur(rng.uniform(-1, 1, (h, w)).astype(np.float32), (0, 0), sigma)
+    dx *= alpha / (np.abs(dx).max() + 1e-6)
+    dy *= alpha / (np.abs(dy).max() + 1e-6)
+    ys, xs = np.indices((h, w), dtype=np.float32)
+    return cv2.remap(a, xs + dx, ys + dy, cv2.INTER_LINEAR, borderValue=0)
+
+
+def _thickness(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    size = int(rng.integers(2, 6))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    if rng.random() < 0.55:
+        return cv2.dilate(a, kernel)
+    thinner = cv2.erode(a, kernel)
+    # a pen thinner than the grid still leaves a trace: never erase the digit
+    return thinner if thinner.max() > 0.5 else a
+
+
+def _break_stroke(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    ys, xs = np.nonzero(a > 0.5)
+    if ys.size == 0:
+        return a
+    i = int(rng.integers(ys.size))
+    angle = rng.uniform(0, np.pi)
+    length = a.shape[0] // 6
+    dx, dy = int(np.cos(angle) * length), int(np.sin(angle) * length)
+    out = a.copy()
+    cv2.line(out, (xs[i] - dx, ys[i] - dy), (xs[i] + dx, ys[i] + dy), 0.0, int(rng.integers(2, 4)))
+    return out
+
+
+def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    return np.roll(np.roll(a, dy, axis=0), dx, axis=1)
+
+
+# Letters that do not look like a digit in someone's handwriting; O, l, I, S, Z, B, g, q, b, G...
+# stay out so the reject class never learns to swallow real digits.
+_LETTERS = "ACEFHKMNPRUVWXYacdefhkmnprtuvwxy"
+_FONTS = [
+    cv2.FONT_HERSHEY_SIMPLEX,
+    cv2.FONT_HERSHEY_DUPLEX,
+    cv2.FONT_HERSHEY_COMPLEX,
+    cv2.FONT_HERSHEY_TRIPLEX,
+    cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
+    cv2.FONT_HERSHEY_PLAIN,
+]
+
+
+def make_nondigit(rng: np.random.Generator) -> np.ndarray:
+    """Return a 28x28 framed mark that is not a digit: a letter, X mark, tick, dash,
+    scribble, ink blot, box corner or similar, as found beside digits on forms."""
+    kind = int(rng.integers(8))
+    canvas = np.zeros((96, 96), np.uint8)
+    thick = int(rng.integers(3, 9))
+    if kind == 0:  # printed or script letters, one or a few
+        text = "".join(rng.choice(list(_LETTERS), size=int(rng.integers(1, 4))))
+        font = _FONTS[int(rng.integers(len(_FONTS)))]
+        canvas = np.zeros((96, 96 * 3), np.uint8)
+        cv2.putText(canvas, text, (4, 70), font, 2.0, 255, max(1, thick // 2), cv2.LINE_AA)
+    elif kind == 1:  # X mark
+        d = rng.integers(-8, 9, size=4)
+        cv2.line(canvas, (20 + d[0], 20 + d[1]), (76, 76), 255, thick, cv2.LINE_AA)
+        cv2.line(canvas, (76 + d[2], 20 + d[3]), (20, 76), 255, thick, cv2.LINE_AA)
+    elif kind == 2:  # tick mark
+        pts = np.array([[15, 50], [38, 78], [85, 15]]) + rng.integers(-8, 9, size=(3, 2))
+        cv2.polylines(canvas, [pts.astype(np.int32)], False, 255, thick, cv2.LINE_AA)
+    elif kind == 3:  # dash, underline or slash-free stroke: wider than tall
+        y = int(rng.integers(30, 66))
+        cv2.line(canvas, (8, y), (88, y + int(rng.integers(-10, 11))), 255, thick, cv2.LINE_AA)
+    elif kind == 4:  # scribble or signature fragment: a long wandering curve
+        canvas = np.zeros((96, 96 * 3), np.uint8)
+        n = int(rng.integers(6, 14))
+        xs = np.sort(rng.uniform(5, 280, n))
+        ys = rng.uniform(10, 86, n)
+        pts = np.stack([xs, ys], axis=1).astype(np.int32)
+        cv2.polylines(canvas, [pts], False, 255, max(2, thick // 2), cv2.LINE_AA)
+    elif kind == 5:  # ink blot or filled box
+        if rng.random() < 0.5:
+            cv2.ellipse(canvas, (48, 48), (int(rng.integers(15, 40)), int(rng.integers(15, 40))), 0, 0, 360, 255, -1)
+        else:
+            cv2.rectangle(canvas, (20, 20), (int(rng.integers(40, 80)), int(rng.integers(40, 80))), 255, -1)
+    elif kind == 6:  # square box or box corner left over from a form
+        x1, y1 = int(rng.integers(55, 90)), int(rng.integers(55, 90))
+        if rng.random() < 0.5:
+            cv2.rectangle(canvas, (8, 8), (x1, y1), 255, thick)
+        else:
+            cv2.polylines(canvas, [np.array([[8, y1], [8, 8], [x1, 8]], np.int32)], False, 255, thick)
+    else:  # plus sign, asterisk or hash
+        c = 48
+        for ang in rng.choice([0, 45, 90, 135], size=int(rng.integers(2, 4)), replace=False):
+            dx, dy = int(40 * np.cos(np.deg2rad(ang))), int(40 * np.sin(np.deg2rad(ang)))
+            cv2.line(canvas, (c - dx, c - dy), (c + dx, c + dy), 255, thick, cv2.LINE_AA)
+    marks = canvas.astype(np.float32) / 255.0
+    if rng.random() < 0.5:
+        h, w = marks.shape
+        marks = _random_affine(cv2.resize(marks, (_WORK, max(1, _WORK * h // w))), rng)
+    return to_mnist(marks)
+
+
+def augment_batch(
+    images: np.ndarray,
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    nondigit_share: float = 0.08,
+    augment_share: float = 0.75,
+    not_a_digit: int = 10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Augment a batch of 28x28 digits and replace a share of it with non-digit marks.
+
+    Returns (N, 28, 28, 1) float32 images and int32 labels.
+    """
+    n = len(images)
+    out = np.zeros((n, MNIST_SIZE, MNIST_SIZE, 1), np.float32)
+    out_labels = np.asarray(labels, np.int32).copy()
+    for i in range(n):
+        if rng.random() < nondigit_share:
+            out[i, :, :, 0] = make_nondigit(rng)
+            out_labels[i] = not_a_digit
+        elif rng.random() < augment_share:
+            out[i, :, :, 0] = augment_digit(images[i], rng)
+        else:  # MNIST digits are already framed; some stay as written
+            out[i, :, :, 0] = images[i] / (255.0 if images[i].max() > 1 else 1.0)
+    return out, out_labels

@@ -1,0 +1,151 @@
+"""The ``batchreader`` command: a thin Click layer over the library API.
+
+Heavy modules (TensorFlow, pandas) are imported inside the commands, so ``--help``
+and ``--version`` answer at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from batchreader import __version__
+from batchreader.errors import BatchreaderError, ExitCode
+
+log = logging.getLogger("batchreader")
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # TensorFlow's C++ logs go straight to stderr; keep them for -vv
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose >= 2 else "3")
+
+
+class _Group(click.Group):
+    """Turns batchreader's errors into one line on stderr and their documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BatchreaderError as exc:
+            log.debug("error details", exc_info=True)
+            click.echo(f"batchreader: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"batchreader: hint: {exc.hint}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            click.echo("batchreader: interrupted; no output was written", err=True)
+            ctx.exit(int(ExitCode.INTERRUPTED))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="batchreader")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Read handwritten digits off scanned documents, in bulk."""
+    _configure_logging(verbose, quiet)
+    ctx.obj = {"quiet": quiet, "verbose": verbose}
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Results CSV to write.")
+@click.option("--model", type=click.Path(path_type=Path), help="Model .keras file (default: the shipped model).")
+@click.option("--dpi", default=300, show_default=True, type=click.IntRange(50, 1200), help="PDF render resolution.")
+@click.option("--jobs", "-j", type=click.IntRange(1, None), help="Worker processes (default: all cores).")
+@click.option("--keep-rejected", is_flag=True, help="Also write marks judged not to be digits (status=rejected).")
+@click.pass_context
+def scan(ctx, inputs, out, model, dpi, jobs, keep_rejected) -> None:
+    """Find and read every handwritten digit in INPUTS (files or folders) into a CSV."""
+    from batchreader.pipeline import scan as run_scan
+
+    quiet = ctx.obj["quiet"]
+    summary = run_scan(
+        inputs,
+        out,
+        model=model,
+        dpi=dpi,
+        jobs=jobs,
+        keep_rejected=keep_rejected,
+        progress=not quiet and sys.stderr.isatty(),
+    )
+    if not quiet:
+        click.echo(
+            f"{summary.files} files, {summary.pages} pages, {summary.digits} digits "
+            f"(mean confidence {summary.mean_confidence:.3f}), {summary.failed} failed "
+            f"-> {out} in {summary.seconds:.1f} s",
+            err=True,
+        )
+    ctx.exit(int(summary.exit_code))
+
+
+@main.command()
+@click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
+@click.option("--out", "-o", default="batchreader-cnn.keras", show_default=True, type=click.Path(path_type=Path))
+@click.option("--epochs", default=16, show_default=True, type=click.IntRange(1, None))
+@click.option("--batch-size", default=128, show_default=True, type=click.IntRange(8, None))
+@click.option("--learning-rate", default=2e-3, show_default=True, type=float)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--steps-per-epoch", type=click.IntRange(1, None), help="Limit steps per epoch (quick trial runs).")
+@click.option("--validation-size", default=5000, show_default=True, type=click.IntRange(1, None))
+def train(data, out, epochs, batch_size, learning_rate, seed, steps_per_epoch, validation_size) -> None:
+    """Train the digit classifier on MNIST and write the model with its card."""
+    from batchreader.training import TrainConfig, load_mnist
+    from batchreader.training import train as run_train
+
+    config = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        steps_per_epoch=steps_per_epoch,
+        validation_size=validation_size,
+    )
+    command = "batchreader train " + shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else "batchreader train"
+    card = run_train(out, load_mnist(data), config, command=command)
+    test = card["metrics"]["mnist_test"]
+    click.echo(
+        f"wrote {out}: MNIST test accuracy {test['accuracy']:.4f}, "
+        f"ECE {test['expected_calibration_error']:.4f}, trained in {card['training']['seconds']:.0f} s",
+        err=True,
+    )
+
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("truth", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def score(results, truth) -> None:
+    """Compare a RESULTS CSV with a TRUTH CSV and print recall, precision and accuracy."""
+    import pandas as pd
+
+    from batchreader.schema import read_results
+    from batchreader.scoring import compare
+
+    try:
+        agreement = compare(read_results(results), pd.read_csv(truth))
+    except (ValueError, KeyError) as exc:
+        raise BatchreaderError(f"cannot compare {results} with {truth}: {exc}") from exc
+    a = agreement
+    click.echo(f"digits in truth      {a.true_digits}")
+    click.echo(f"digits found         {a.found_digits}")
+    click.echo(f"recall               {a.recall:.2%}")
+    click.echo(f"precision            {a.precision:.2%}")
+    click.echo(f"digits read right    {a.digit_accuracy:.2%}")
+    click.echo(f"fields read exactly  {a.field_accuracy:.2%} of {a.true_fields}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,48 @@
+"""The CNN architecture and its class labels."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from batchreader.normalize import MNIST_SIZE
+
+if TYPE_CHECKING:
+    import keras
+
+NOT_A_DIGIT = 10
+"""Class index for marks that are not handwritten digits (letters, X marks, dashes, scribbles)."""
+CLASS_NAMES = [str(d) for d in range(10)] + ["not-a-digit"]
+NUM_CLASSES = len(CLASS_NAMES)
+
+
+def build_model(dropout: float = 0.3) -> keras.Model:
+    """Build the compact CNN (about 190k parameters).
+
+    Valid convolutions with early pooling keep the compute per digit small: on a
+    2-core CPU this trains at ~1,700 digits/s and classifies several thousand per
+    second, where a same-padded 28x28x32 stack was ten times slower for no gain.
+    The model outputs logits; :mod:`batchreader.classify` applies the calibrated
+    temperature and the softmax.
+    """
+    import keras
+    from keras import layers
+
+    def conv_bn_relu(x, filters: int, kernel: int, name: str):
+        x = layers.Conv2D(filters, kernel, use_bias=False, name=f"{name}_conv")(x)
+        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        return layers.ReLU(name=f"{name}_relu")(x)
+
+    inputs = keras.Input(shape=(MNIST_SIZE, MNIST_SIZE, 1), name="digit")
+    x = conv_bn_relu(inputs, 32, 5, "c1")  # 24x24
+    x = layers.MaxPooling2D(name="p1")(x)  # 12x12
+    x = conv_bn_relu(x, 64, 3, "c2")  # 10x10
+    x = conv_bn_relu(x, 64, 3, "c3")  # 8x8
+    x = layers.MaxPooling2D(name="p2")(x)  # 4x4
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(dropout, name="drop1")(x)
+    x = layers.Dense(128, use_bias=False, name="fc")(x)
+    x = layers.BatchNormalization(name="fc_bn")(x)
+    x = layers.ReLU(name="fc_relu")(x)
+    x = layers.Dropout(dropout, name="drop2")(x)
+    logits = layers.Dense(NUM_CLASSES, name="logits")(x)
+    return keras.Model(inputs, logits, name="batchreader_cnn")

@@ -1,0 +1,89 @@
+"""Model files and their cards: where the default model lives, checksums, card I/O.
+
+A model is a ``.keras`` file plus a JSON card of the same stem. The card records how
+the model was trained, how well it scored, its calibration temperature and the
+sha256 of the ``.keras`` file, which is checked before the model is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from batchreader.errors import ModelError
+
+DEFAULT_MODEL_NAME = "batchreader-cnn.keras"
+"""File name of the model shipped in ``models/`` (installed as package data ``batchreader.models``)."""
+
+
+def default_model_path() -> Path:
+    """Return the path of the shipped model, in an installed wheel or a source checkout."""
+    try:
+        candidate = Path(str(resources.files("batchreader.models") / DEFAULT_MODEL_NAME))
+        if candidate.is_file():
+            return candidate
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
+
+
+def card_path(model_path: Path) -> Path:
+    """Return the card that belongs to ``model_path`` (same stem, ``.json``)."""
+    return model_path.with_suffix(".json")
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_card(model_path: Path) -> dict[str, Any]:
+    """Read and check the card of ``model_path``; raise :class:`ModelError` if unusable."""
+    path = card_path(model_path)
+    if not model_path.is_file():
+        raise ModelError(f"model file not found: {model_path}", "pass --model PATH or run 'batchreader train'")
+    if not path.is_file():
+        raise ModelError(f"model card not found: {path}", "a model needs its JSON card beside it")
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"model card {path} is not valid JSON: {exc}") from exc
+    for key in ("sha256", "temperature", "classes"):
+        if key not in card:
+            raise ModelError(f"model card {path} lacks '{key}'")
+    return card
+
+
+def verify_model(model_path: Path) -> dict[str, Any]:
+    """Check the model file against its card's sha256 and return the card."""
+    card = read_card(model_path)
+    actual = sha256_file(model_path)
+    if actual != card["sha256"]:
+        raise ModelError(
+            f"model {model_path} does not match its card (sha256 {actual[:12]}..., card says {card['sha256'][:12]}...)",
+            "the file is corrupt or was replaced; retrain or restore it",
+        )
+    return card
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,169 @@
+"""Reading scans: finding input files and decoding every page to 8-bit grayscale.
+
+Images go through Pillow (multi-page TIFF, 1-bit, 16-bit, palette, alpha, EXIF
+rotation of phone photos); PDFs are rendered with pypdfium2 at a chosen dpi.
+A file or page that cannot be read yields a :class:`PageFailure` instead of
+stopping the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from batchreader.errors import InputNotFoundError
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+PDF_SUFFIXES = frozenset({".pdf"})
+SUPPORTED_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One scan file and the name it gets in the results (relative to the folder given)."""
+
+    path: Path
+    name: str
+
+
+@dataclass
+class Page:
+    """One decoded page: 8-bit grayscale, paper light and ink dark."""
+
+    file: str
+    number: int
+    """Page number within its file, counting from 1."""
+    gray: np.ndarray
+    dpi: float | None = None
+
+
+@dataclass
+class PageFailure:
+    """A file or page that could not be read; ``number`` is None when the whole file failed."""
+
+    file: str
+    number: int | None
+    message: str
+
+
+def discover(inputs: list[Path]) -> list[InputFile]:
+    """Expand input paths into scan files, folders walked recursively in sorted order.
+
+    Raises:
+        InputNotFoundError: a path does not exist.
+    """
+    found: list[InputFile] = []
+    for raw in inputs:
+        root = Path(raw)
+        if not root.exists():
+            raise InputNotFoundError(f"input not found: {root}", "check the path")
+        if root.is_file():
+            if root.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(InputFile(root, root.name))
+            else:
+                log.warning("skipping %s: not a supported scan type", root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = Path(dirpath) / name
+                if name.startswith("."):
+                    continue
+                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    log.info("skipping %s: not a supported scan type", path)
+                    continue
+                found.append(InputFile(path, path.relative_to(root).as_posix()))
+    return found
+
+
+def read_pages(item: InputFile, dpi: float = 300) -> Iterator[Page | PageFailure]:
+    """Yield every page of a scan file, or failures for what cannot be read."""
+    try:
+        if item.path.suffix.lower() in PDF_SUFFIXES:
+            yield from _read_pdf(item, dpi)
+        else:
+            yield from _read_image(item)
+    except Exception as exc:  # any decoder error is this file's error row, not the batch's end
+        log.warning("cannot read %s: %s", item.path, exc)
+        yield PageFailure(item.name, None, _one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def _read_image(item: InputFile) -> Iterator[Page | PageFailure]:
+    from PIL import Image, ImageOps, ImageSequence
+
+    with Image.open(item.path) as img:
+        dpi = _dpi(img.info.get("dpi"))
+        for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
+            try:
+                if number == 1:
+                    frame = ImageOps.exif_transpose(frame)
+                yield Page(item.name, number, to_gray(frame), dpi)
+            except Exception as exc:  # a damaged frame: record it, go on with the next
+                log.warning("cannot read %s page %d: %s", item.path, number, exc)
+                yield PageFailure(item.name, number, _one_line(exc))
+
+
+def _dpi(value: object) -> float | None:
+    try:
+        dpi = float(value[0])  # type: ignore[index]
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dpi if dpi > 1 else None
+
+
+def to_gray(img) -> np.ndarray:
+    """Convert a Pillow image of any mode to 8-bit grayscale on white.
+
+    Transparent areas become paper; 16-bit images keep their full range; colour
+    goes through luminance, so blue or red ballpoint stays dark.
+    """
+    from PIL import Image
+
+    mode = img.mode
+    if mode.startswith("I") or mode == "F":
+        a = np.asarray(img, dtype=np.float64)
+        full = 65535.0 if mode.startswith("I;16") or a.max() > 255 else 255.0
+        return np.clip(a * (255.0 / full) + 0.5, 0, 255).astype(np.uint8)
+    if mode == "1":
+        return np.asarray(img.convert("L"), dtype=np.uint8)
+    if mode in ("P", "PA"):
+        img = img.convert("RGBA")
+        mode = "RGBA"
+    if mode in ("RGBA", "LA"):
+        white = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(white, img.convert("RGBA"))
+    if img.mode == "CMYK":
+        img = img.convert("RGB")
+    return np.asarray(img.convert("L"), dtype=np.uint8)
+
+
+def _read_pdf(item: InputFile, dpi: float) -> Iterator[Page | PageFailure]:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(item.path))
+    try:
+        for index in range(len(pdf)):
+            try:
+                page = pdf[index]
+                bitmap = page.render(scale=dpi / 72.0, grayscale=True)
+                gray = np.array(bitmap.to_numpy(), dtype=np.uint8)
+                if gray.ndim == 3:
+                    gray = gray[..., 0]
+                yield Page(item.name, index + 1, gray, float(dpi))
+            except Exception as exc:  # one broken page does not lose the others
+                log.warning("cannot render %s page %d: %s", item.path, index + 1, exc)
+                yield PageFailure(item.name, index + 1, _one_line(exc))
+    finally:
+        pdf.close()

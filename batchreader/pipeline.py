@@ -1,0 +1,243 @@
+"""The scan pipeline: files -> pages -> candidate digits -> classified rows -> CSV.
+
+Stages: discover input files; per file (in worker processes when ``jobs > 1``)
+decode pages, segment them and frame each candidate as MNIST; in the main process
+classify candidates of many pages in one batched call; write the CSV atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from batchreader.errors import ExitCode, InputNotFoundError
+from batchreader.model import NOT_A_DIGIT
+from batchreader.normalize import to_mnist_batch
+from batchreader.pages import InputFile, PageFailure, discover, read_pages
+from batchreader.results import AtomicOutput, write_results
+from batchreader.schema import ResultRow, Status
+from batchreader.segment import segment
+
+log = logging.getLogger(__name__)
+
+CLASSIFY_CHUNK = 2048
+"""Candidates gathered (across pages) before one batched call to the model."""
+
+
+@dataclass
+class PageCandidates:
+    """What a worker hands back for one page: boxes and framed digits, or a failure."""
+
+    file: str
+    page: int | None
+    boxes: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
+    """(line, field, index, x, y, width, height) for each candidate."""
+    framed: np.ndarray | None = None
+    error: str | None = None
+
+
+@dataclass
+class ScanSummary:
+    """What a scan did, for the closing log line and the exit code."""
+
+    files: int = 0
+    pages: int = 0
+    digits: int = 0
+    rejected: int = 0
+    failed: int = 0
+    confidence_sum: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def mean_confidence(self) -> float:
+        return self.confidence_sum / self.digits if self.digits else 0.0
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.SOME_FILES_FAILED if self.failed else ExitCode.OK
+
+
+def process_file(item: InputFile, dpi: float) -> list[PageCandidates]:
+    """Decode, segment and frame every page of one file (runs in a worker)."""
+    out = []
+    for page in read_pages(item, dpi):
+        if isinstance(page, PageFailure):
+            out.append(PageCandidates(page.file, page.number, error=page.message))
+            continue
+        try:
+            glyphs = segment(page.gray)
+        except Exception as exc:  # a page that breaks segmentation is that page's error row
+            log.exception("segmentation failed on %s page %d", page.file, page.number)
+            out.append(PageCandidates(page.file, page.number, error=f"segmentation failed: {exc}"))
+            continue
+        boxes = [(g.line, g.field, g.index, g.x, g.y, g.width, g.height) for g in glyphs]
+        out.append(PageCandidates(page.file, page.number, boxes, to_mnist_batch([g.ink for g in glyphs])))
+    return out
+
+
+def _process_all(files: list[InputFile], dpi: float, jobs: int) -> Iterator[list[PageCandidates]]:
+    if jobs <= 1 or len(files) <= 1:
+        for item in files:
+            yield process_file(item, dpi)
+        return
+    # spawn, not fork: the parent may already hold TensorFlow's threads
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        yield from pool.map(process_file, files, [dpi] * len(files), chunksize=1)
+
+
+def rows_for_pages(pages: list[PageCandidates], probs: np.ndarray, keep_rejected: bool) -> Iterator[ResultRow]:
+    """Turn classified candidates of several pages into result rows, in order."""
+    offset = 0
+    for page in pages:
+        if page.error is not None:
+            yield ResultRow(file=page.file, page=page.page, status=Status.ERROR.value, error=page.error)
+            continue
+        page_rows = []
+        for box in page.boxes:
+            p = probs[offset]
+            offset += 1
+            line, fld, index, x, y, w, h = box
+            digit_probs = p[:NOT_A_DIGIT]
+            first, second = np.argsort(digit_probs)[::-1][:2]
+            rejected = int(np.argmax(p)) == NOT_A_DIGIT
+            if rejected and not keep_rejected:
+                continue
+            page_rows.append(
+                ResultRow(
+                    file=page.file,
+                    page=page.page,
+                    line=line,
+                    field=fld,
+                    index=index,
+                    x=x,
+                    y=y,
+                    width=w,
+                    height=h,
+                    digit=int(first),
+                    confidence=float(digit_probs[first]),
+                    second_digit=int(second),
+                    second_confidence=float(digit_probs[second]),
+                    status=(Status.REJECTED if rejected else Status.OK).value,
+                )
+            )
+        if not page_rows:
+            page_rows.append(ResultRow(file=page.file, page=page.page, status=Status.EMPTY.value))
+        yield from _renumber(page_rows)
+
+
+def _renumber(rows: list[ResultRow]) -> list[ResultRow]:
+    """Renumber lines, fields and indices densely after rejected marks were dropped."""
+    line_map: dict[int, int] = {}
+    field_map: dict[tuple[int, int], int] = {}
+    counters: dict[tuple[int, int], int] = {}
+    for row in rows:
+        if row.line is None:
+            continue
+        new_line = line_map.setdefault(row.line, len(line_map) + 1)
+        fields_in_line = sum(1 for key in field_map if key[0] == new_line)
+        new_field = field_map.setdefault((new_line, row.field), fields_in_line + 1)
+        counters[(new_line, new_field)] = counters.get((new_line, new_field), 0) + 1
+        row.line, row.field, row.index = new_line, new_field, counters[(new_line, new_field)]
+    return rows
+
+
+def _progress(files: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=files, unit="file", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
+
+
+def scan(
+    inputs: Iterable[Path | str],
+    out: Path | str,
+    model: Path | str | None = None,
+    dpi: float = 300,
+    jobs: int | None = None,
+    keep_rejected: bool = False,
+    progress: bool = False,
+) -> ScanSummary:
+    """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
+
+    Args:
+        inputs: files and folders (walked recursively, sorted).
+        out: results CSV; written atomically, replaced only when the run completes.
+        model: ``.keras`` model with its card; default the shipped model.
+        dpi: resolution at which PDF pages are rendered.
+        jobs: worker processes for decoding and segmentation (default: all cores).
+        keep_rejected: also write marks judged not to be digits, with ``status=rejected``.
+        progress: show a progress bar on stderr.
+
+    Raises:
+        InputNotFoundError, ModelError, OutputError: before any page is read.
+    """
+    from batchreader.classify import Classifier, configure_tensorflow_threads
+
+    started = time.monotonic()
+    files = discover([Path(p) for p in inputs])
+    if not files:
+        raise InputNotFoundError("no scans found in the inputs", "supported: .png .jpg .jpeg .tif .tiff .bmp .pdf")
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    output = AtomicOutput(Path(out))
+    try:
+        configure_tensorflow_threads(os.cpu_count())
+        classifier = Classifier.load(Path(model) if model else None)
+        summary = ScanSummary(files=len(files))
+        rows: list[ResultRow] = []
+        pending: list[PageCandidates] = []
+        pending_digits = 0
+
+        def flush() -> None:
+            nonlocal pending, pending_digits
+            batch = [p.framed for p in pending if p.framed is not None and len(p.framed)]
+            framed = np.concatenate(batch) if batch else np.zeros((0, 28, 28, 1), np.float32)
+            probs = classifier.predict(framed)
+            summary.pages += sum(1 for p in pending if p.error is None)
+            summary.failed += sum(1 for p in pending if p.error is not None)
+            for row in rows_for_pages(pending, probs, keep_rejected):
+                _count(summary, row)
+                rows.append(row)
+            pending, pending_digits = [], 0
+
+        with _progress(len(files), progress) as bar:
+            for file_pages in _process_all(files, dpi, jobs):
+                for page in file_pages:
+                    pending.append(page)
+                    pending_digits += len(page.boxes)
+                if pending_digits >= CLASSIFY_CHUNK:
+                    flush()
+                bar.update(1)
+                bar.set_postfix(digits=summary.digits + pending_digits, refresh=False)
+            flush()
+        write_results(rows, output)
+    except BaseException:
+        output.discard()
+        raise
+    summary.seconds = time.monotonic() - started
+    log.info(
+        "%d files, %d pages, %d digits (mean confidence %.3f), %d rejected marks, %d failures in %.1f s",
+        summary.files,
+        summary.pages,
+        summary.digits,
+        summary.mean_confidence,
+        summary.rejected,
+        summary.failed,
+        summary.seconds,
+    )
+    return summary
+
+
+def _count(summary: ScanSummary, row: ResultRow) -> None:
+    if row.status == Status.OK.value:
+        summary.digits += 1
+        summary.confidence_sum += row.confidence or 0.0
+    elif row.status == Status.REJECTED.value:
+        summary.rejected += 1

@@ -1,0 +1,84 @@
+"""The results CSV: its columns, their types and the record each row comes from.
+
+This module is the one place that defines the schema; the README documents it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass, fields
+from enum import Enum
+
+
+class Status(str, Enum):
+    """What a row says about its digit, page or file."""
+
+    OK = "ok"
+    """A digit was read."""
+    REJECTED = "rejected"
+    """A mark that the model judged not to be a digit (written only with --keep-rejected)."""
+    EMPTY = "empty"
+    """A page that was read but holds no digits (one row for the page)."""
+    ERROR = "error"
+    """A file or page that could not be read (one row, with ``error`` set)."""
+    REVIEWED = "reviewed"
+    """A digit corrected or confirmed by a person."""
+
+
+@dataclass
+class ResultRow:
+    """One row of the results CSV, in column order."""
+
+    file: str
+    page: int | None = None
+    line: int | None = None
+    field: int | None = None
+    index: int | None = None
+    x: int | None = None
+    y: int | None = None
+    width: int | None = None
+    height: int | None = None
+    digit: int | None = None
+    confidence: float | None = None
+    second_digit: int | None = None
+    second_confidence: float | None = None
+    status: str = Status.OK.value
+    error: str = ""
+
+
+COLUMNS: list[str] = [f.name for f in fields(ResultRow)]
+"""Column order of the results CSV (stable: scripts rely on it)."""
+
+INTEGER_COLUMNS = ["page", "line", "field", "index", "x", "y", "width", "height", "digit", "second_digit"]
+FLOAT_COLUMNS = ["confidence", "second_confidence"]
+CONFIDENCE_DECIMALS = 4
+
+
+def rows_to_frame(rows: list[ResultRow]):
+    """Build the results DataFrame with nullable integer columns and fixed column order."""
+    import pandas as pd
+
+    frame = pd.DataFrame([astuple(r) for r in rows], columns=COLUMNS)
+    return coerce_types(frame)
+
+
+def coerce_types(frame):
+    """Give a results frame (built or read back) the schema's dtypes."""
+    for col in INTEGER_COLUMNS:
+        frame[col] = frame[col].astype("Int64")
+    for col in FLOAT_COLUMNS:
+        frame[col] = frame[col].astype("Float64").round(CONFIDENCE_DECIMALS)
+    frame["file"] = frame["file"].astype("string")
+    frame["status"] = frame["status"].astype("string")
+    frame["error"] = frame["error"].fillna("").astype("string")
+    return frame[COLUMNS]
+
+
+def read_results(path) -> object:
+    """Read a results CSV written by batchreader, checking its columns."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype={"file": "string", "status": "string", "error": "string"}, keep_default_na=False, na_values={c: [""] for c in INTEGER_COLUMNS + FLOAT_COLUMNS})
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path} is not a batchreader results CSV: missing {', '.join(missing)}")
+    return coerce_types(frame)
