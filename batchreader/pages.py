@@ -70,16 +70,19 @@ def discover(inputs: list[Path]) -> list[InputFile]:
             else:
                 log.warning("skipping %s: not a supported scan type", root)
             continue
+        in_folder = []
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for name in sorted(filenames):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
                 path = Path(dirpath) / name
                 if name.startswith("."):
                     continue
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     log.info("skipping %s: not a supported scan type", path)
                     continue
-                found.append(InputFile(path, path.relative_to(root).as_posix()))
+                in_folder.append(InputFile(path, path.relative_to(root).as_posix()))
+        # sorted by the name written to the CSV, so the order never depends on the file system
+        found.extend(sorted(in_folder, key=lambda f: f.name))
     return found
 
 

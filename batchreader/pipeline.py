@@ -39,8 +39,11 @@ class PageCandidates:
 
     file: str
     page: int | None
-    boxes: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
-    """(line, field, index, x, y, width, height) for each candidate."""
+    boxes: list[tuple[int, int, int, int, int, int, int, int]] = field(default_factory=list)
+    """(slot, reading, line, field, x, y, width, height) for each framed candidate.
+
+    A slot is one glyph found on the page; its readings are the glyph whole (0) and
+    as 2 or 3 touching digits (1, 2); the classifier's confidence picks one."""
     framed: np.ndarray | None = None
     error: str | None = None
 
@@ -74,13 +77,18 @@ def process_file(item: InputFile, dpi: float) -> list[PageCandidates]:
             out.append(PageCandidates(page.file, page.number, error=page.message))
             continue
         try:
-            glyphs = segment(page.gray)
+            glyphs = segment(page.gray, page.dpi)
         except Exception as exc:  # a page that breaks segmentation is that page's error row
             log.exception("segmentation failed on %s page %d", page.file, page.number)
             out.append(PageCandidates(page.file, page.number, error=f"segmentation failed: {exc}"))
             continue
-        boxes = [(g.line, g.field, g.index, g.x, g.y, g.width, g.height) for g in glyphs]
-        out.append(PageCandidates(page.file, page.number, boxes, to_mnist_batch([g.ink for g in glyphs])))
+        boxes, inks = [], []
+        for slot, glyph in enumerate(glyphs):
+            for reading, pieces in enumerate([[glyph], *glyph.splits]):
+                for p in pieces:
+                    boxes.append((slot, reading, glyph.line, glyph.field, p.x, p.y, p.width, p.height))
+                    inks.append(p.ink)
+        out.append(PageCandidates(page.file, page.number, boxes, to_mnist_batch(inks)))
     return out
 
 
@@ -102,36 +110,60 @@ def rows_for_pages(pages: list[PageCandidates], probs: np.ndarray, keep_rejected
             yield ResultRow(file=page.file, page=page.page, status=Status.ERROR.value, error=page.error)
             continue
         page_rows = []
-        for box in page.boxes:
-            p = probs[offset]
-            offset += 1
-            line, fld, index, x, y, w, h = box
-            digit_probs = p[:NOT_A_DIGIT]
-            first, second = np.argsort(digit_probs)[::-1][:2]
-            rejected = int(np.argmax(p)) == NOT_A_DIGIT
-            if rejected and not keep_rejected:
-                continue
-            page_rows.append(
-                ResultRow(
-                    file=page.file,
-                    page=page.page,
-                    line=line,
-                    field=fld,
-                    index=index,
-                    x=x,
-                    y=y,
-                    width=w,
-                    height=h,
-                    digit=int(first),
-                    confidence=float(digit_probs[first]),
-                    second_digit=int(second),
-                    second_confidence=float(digit_probs[second]),
-                    status=(Status.REJECTED if rejected else Status.OK).value,
+        page_probs = probs[offset : offset + len(page.boxes)]
+        offset += len(page.boxes)
+        for chosen in _choose_readings(page.boxes, page_probs):
+            for box, p in chosen:
+                _, _, line, fld, x, y, w, h = box
+                digit_probs = p[:NOT_A_DIGIT]
+                first, second = np.argsort(digit_probs)[::-1][:2]
+                rejected = int(np.argmax(p)) == NOT_A_DIGIT
+                if rejected and not keep_rejected:
+                    continue
+                page_rows.append(
+                    ResultRow(
+                        file=page.file,
+                        page=page.page,
+                        line=line,
+                        field=fld,
+                        index=0,
+                        x=x,
+                        y=y,
+                        width=w,
+                        height=h,
+                        digit=int(first),
+                        confidence=float(digit_probs[first]),
+                        second_digit=int(second),
+                        second_confidence=float(digit_probs[second]),
+                        status=(Status.REJECTED if rejected else Status.OK).value,
+                    )
                 )
-            )
         if not page_rows:
             page_rows.append(ResultRow(file=page.file, page=page.page, status=Status.EMPTY.value))
         yield from _renumber(page_rows)
+
+
+# A split must be clearly surer than the whole glyph: wide single digits are common,
+# and a model reads the halves of a digit with some confidence too.
+SPLIT_MARGIN = 0.15
+
+
+def _choose_readings(boxes: list[tuple], probs: np.ndarray) -> Iterator[list[tuple[tuple, np.ndarray]]]:
+    """For each slot, yield the reading (whole or split) whose weakest digit is surest."""
+    i = 0
+    while i < len(boxes):
+        slot = boxes[i][0]
+        readings: dict[int, list[tuple[tuple, np.ndarray]]] = {}
+        while i < len(boxes) and boxes[i][0] == slot:
+            readings.setdefault(boxes[i][1], []).append((boxes[i], probs[i]))
+            i += 1
+        best = readings[0]
+        best_score = min(float(p[:NOT_A_DIGIT].max()) for _, p in best)
+        for reading in sorted(readings)[1:]:
+            score = min(float(p[:NOT_A_DIGIT].max()) for _, p in readings[reading])
+            if score > best_score + SPLIT_MARGIN:
+                best, best_score = readings[reading], score
+        yield best
 
 
 def _renumber(rows: list[ResultRow]) -> list[ResultRow]:

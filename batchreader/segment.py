@@ -9,7 +9,8 @@ from its connected components, so the same code serves a 45-pixel cheque crop, a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 import cv2
 import numpy as np
@@ -25,11 +26,13 @@ class Glyph:
     y: int
     width: int
     height: int
-    ink: np.ndarray = field(repr=False)
+    ink: np.ndarray = dc_field(repr=False)
     """float32 ink intensity inside the box, zero outside this glyph's mask."""
     line: int = 0
     field: int = 0
     index: int = 0
+    splits: list[list[Glyph]] = dc_field(default_factory=list, repr=False)
+    """Other readings of this glyph as several touching digits; the classifier picks one."""
 
     @property
     def right(self) -> int:
@@ -54,11 +57,15 @@ class SegmentConfig:
     """Hysteresis: pixels down to this share of the seed threshold join a stroke."""
     line_length: float = 3.0
     """Straight runs at least this many digit heights long are ruled lines or box edges."""
+    min_digit_px: int = 10
+    """No digit is shorter than this many pixels, whatever the page (smaller is dust)."""
+    min_digit_mm: float = 1.5
+    """No digit is shorter than this, on pages whose resolution is known."""
     min_height: float = 0.4
     max_height: float = 3.0
     merge_gap: float = 0.35
-    split_aspect: float = 1.25
-    """A glyph wider than this times its height is split into touching digits."""
+    split_aspect: float = 0.9
+    """A glyph wider than this times its height may be several touching digits."""
     field_gap: float = 0.75
     line_tolerance: float = 0.6
 
@@ -95,13 +102,13 @@ def threshold(ink: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.nda
     return apply_hysteresis_threshold(ink, low, high)
 
 
-def estimate_digit_height(mask: np.ndarray) -> float:
+def estimate_digit_height(mask: np.ndarray, floor: float = 10) -> float:
     """Median height of the page's plausible character-sized components, in pixels."""
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     h_img = mask.shape[0]
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     areas = stats[1:, cv2.CC_STAT_AREA]
-    ok = (heights >= 6) & (heights <= max(12, h_img * 0.8)) & (areas >= 12)
+    ok = (heights >= floor) & (heights <= max(12, h_img * 0.8)) & (areas >= 12)
     if not ok.any():
         return float(max(8, min(h_img, 40)))
     # the taller half of components: dots, commas and stray pieces pull a plain median down
@@ -143,15 +150,21 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def segment(gray: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> list[Glyph]:
-    """Find the candidate digits of one grayscale page, in reading order with lines and fields."""
+def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = DEFAULT_CONFIG) -> list[Glyph]:
+    """Find the candidate digits of one grayscale page, in reading order with lines and fields.
+
+    ``dpi``, when known (PDF renders, scans that record it), sets a floor on digit size.
+    """
     if gray.ndim != 2 or gray.size == 0:
         return []
     ink = ink_map(gray)
     mask = threshold(ink, config)
     if not mask.any():
         return []
-    digit_h = estimate_digit_height(mask)
+    floor = float(config.min_digit_px)
+    if dpi and dpi >= 150:  # phone photos claim 72 dpi and mean nothing by it
+        floor = max(floor, config.min_digit_mm * dpi / 25.4)
+    digit_h = max(estimate_digit_height(mask, floor), floor)
     mask = remove_lines(mask, digit_h, config)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n <= 1:
@@ -170,13 +183,15 @@ def segment(gray: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> list[Gl
         x1 = int((boxes[ids, 0] + boxes[ids, 2]).max())
         y1 = int((boxes[ids, 1] + boxes[ids, 3]).max())
         w, h = x1 - x0, y1 - y0
-        if h < config.min_height * digit_h or h > config.max_height * digit_h:
+        if h < max(floor, config.min_height * digit_h) or h > config.max_height * digit_h:
             continue
         if w > 2.5 * h and h < 0.6 * digit_h:
             continue  # a dash or leftover rule, not a digit
         own = np.isin(labels[y0:y1, x0:x1], ids + 1)
         crop = np.where(own, ink[y0:y1, x0:x1], 0).astype(np.float32)
-        glyphs.extend(_split_touching(Glyph(x0, y0, w, h, crop), config))
+        glyph = Glyph(x0, y0, w, h, crop)
+        glyph.splits = split_candidates(glyph, config)
+        glyphs.append(glyph)
     return order_glyphs(glyphs, digit_h, config)
 
 
@@ -197,6 +212,8 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
                 narrow = min(boxes[a, 2], boxes[b, 2])
                 if overlap < 0.5 * narrow:
                     continue
+                if max(boxes[a, 3], boxes[b, 3]) < 0.4 * digit_h:
+                    continue  # two specks do not make a digit
                 gap = max(y0[a], y0[b]) - min(y1[a], y1[b])
                 height = max(y1[a], y1[b]) - min(y0[a], y0[b])
                 if gap <= config.merge_gap * digit_h and height <= 1.5 * digit_h:
@@ -207,29 +224,44 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
     return [np.array(v) for v in groups.values()]
 
 
-def _split_touching(glyph: Glyph, config: SegmentConfig) -> list[Glyph]:
-    """Split a glyph too wide for one digit at the weakest columns of its ink."""
+def split_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[list[Glyph]]:
+    """Ways to read a wide glyph as 2 or 3 touching digits, cut at the weakest columns.
+
+    Wide single digits exist (a sprawling 5 or 0), so these are only candidates:
+    the pipeline classifies the whole glyph and every candidate and keeps the
+    reading the model is surest of.
+    """
     w, h = glyph.width, glyph.height
-    if w <= config.split_aspect * h:
-        return [glyph]
-    parts = max(2, int(round(w / (0.7 * h))))
+    out = []
+    for parts in (2, 3):
+        if w < config.split_aspect * h * (parts - 1) or w < 6 * parts:
+            break
+        pieces = _cut(glyph, parts)
+        if len(pieces) == parts:
+            out.append(pieces)
+    return out
+
+
+def _cut(glyph: Glyph, parts: int) -> list[Glyph]:
+    w = glyph.width
     profile = (glyph.ink > 0).sum(axis=0).astype(np.float32)
     profile = np.convolve(profile, np.ones(3, np.float32) / 3, mode="same")
     cuts = []
     for k in range(1, parts):
         centre = int(w * k / parts)
-        lo, hi = max(1, centre - int(0.25 * w / parts)), min(w - 1, centre + int(0.25 * w / parts) + 1)
+        reach = max(1, int(0.3 * w / parts))
+        lo, hi = max(1, centre - reach), min(w - 1, centre + reach + 1)
         cuts.append(lo + int(np.argmin(profile[lo:hi])))
-    out = []
+    pieces = []
     edges = [0, *cuts, w]
     for a, b in zip(edges[:-1], edges[1:]):
         piece = glyph.ink[:, a:b]
         rows = np.flatnonzero(piece.any(axis=1))
-        if rows.size == 0:
+        if b <= a or rows.size == 0:
             continue
         piece = piece[rows[0] : rows[-1] + 1]
-        out.append(Glyph(glyph.x + a, glyph.y + int(rows[0]), b - a, piece.shape[0], piece))
-    return out
+        pieces.append(Glyph(glyph.x + a, glyph.y + int(rows[0]), b - a, piece.shape[0], piece))
+    return pieces
 
 
 def order_glyphs(glyphs: list[Glyph], digit_h: float, config: SegmentConfig = DEFAULT_CONFIG) -> list[Glyph]:

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from batchreader.scoring import _overlap
+from batchreader.segment import Glyph, ink_map, order_glyphs, segment, split_candidates
+from batchreader.synth import STYLES, blank_page, render_pages
+
+
+def _recall(glyphs, truth) -> float:
+    tb = np.array([[t["x"], t["y"], t["width"], t["height"]] for t in truth], float)
+    gb = np.array([[g.x, g.y, g.width, g.height] for g in glyphs], float).reshape(-1, 4)
+    return float((_overlap(tb, gb).max(axis=1) >= 0.5).mean())
+
+
+def test_blank_pages_give_no_glyphs():
+    rng = np.random.default_rng(0)
+    for style in ("clean", "photo", "fax", "blue-ink"):
+        assert segment(blank_page(STYLES[style], rng).gray) == []
+    assert segment(np.full((45, 300), 255, np.uint8)) == []
+
+
+def test_every_digit_is_found_with_lines_and_fields(mnist_subset):
+    (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=5)
+    glyphs = segment(page.gray)
+    assert _recall(glyphs, page.truth) == 1.0
+    assert {g.line for g in glyphs} == {t["line"] for t in page.truth}
+    true_fields = {(t["line"], t["field"]) for t in page.truth}
+    assert len({(g.line, g.field) for g in glyphs}) == len(true_fields)
+
+
+def test_shadowed_photo_background_is_flattened(mnist_subset):
+    (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["photo"], seed=6)
+    ink = ink_map(page.gray)
+    paper = ink[page.gray > np.percentile(page.gray, 50)]
+    assert np.percentile(paper, 99) < 25  # the dark corner is paper, not ink
+    assert _recall(segment(page.gray), page.truth) >= 0.97
+
+
+def test_ruled_line_through_digits_is_removed(mnist_subset):
+    (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=7)
+    gray = page.gray.copy()
+    for t in page.truth[:1]:
+        y = t["y"] + t["height"] - 3  # a ruled line under the first row, touching the digits
+    cv2.line(gray, (0, y), (gray.shape[1], y), 60, 3)
+    glyphs = segment(gray)
+    assert all(g.width < 3 * g.height for g in glyphs)
+    assert _recall(glyphs, page.truth) >= 0.97
+
+
+def test_specks_are_not_glyphs(mnist_subset):
+    rng = np.random.default_rng(1)
+    gray = blank_page(STYLES["clean"], rng).gray.copy()
+    for _ in range(300):
+        x, y = int(rng.integers(0, gray.shape[1])), int(rng.integers(0, gray.shape[0]))
+        cv2.circle(gray, (x, y), 2, 0, -1)
+    assert segment(gray, dpi=300) == []
+
+
+def test_split_candidates_for_touching_digits():
+    ink = np.zeros((40, 60), np.float32)
+    ink[5:35, 10:14] = 1  # two bars joined by a thin bridge: "11"
+    ink[5:35, 40:44] = 1
+    ink[20:22, 14:40] = 1
+    glyph = Glyph(0, 0, 60, 40, ink)
+    readings = split_candidates(glyph)
+    assert readings and len(readings[0]) == 2
+    left, right = readings[0]
+    assert left.right <= 40 and right.x >= 14
+
+
+def test_reading_order_tolerates_skew():
+    # two lines, each rising 10 px per glyph (about 6 degrees)
+    glyphs = [Glyph(100 * i, 500 - 10 * i, 40, 60, np.ones((60, 40))) for i in range(6)]
+    glyphs += [Glyph(100 * i, 700 - 10 * i, 40, 60, np.ones((60, 40))) for i in range(6)]
+    ordered = order_glyphs(glyphs, 60)
+    assert [g.line for g in ordered] == [1] * 6 + [2] * 6
+    assert [g.x for g in ordered[:6]] == [0, 100, 200, 300, 400, 500]
