@@ -124,6 +124,35 @@ def train(data, out, epochs, batch_size, learning_rate, seed, steps_per_epoch, v
     )
 
 
+@main.command("evaluate-model")
+@click.option("--model", type=click.Path(path_type=Path), help="Model .keras file (default: the shipped model).")
+@click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
+@click.option(
+    "--report-dir",
+    default="model-report",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the confusion matrix and the montage of mistakes are written.",
+)
+def evaluate_model(model, data, report_dir) -> None:
+    """Score a model on the MNIST test split: accuracy, per-class figures, calibration, pictures."""
+    from batchreader.classify import Classifier
+    from batchreader.evaluation import evaluate_on_mnist
+    from batchreader.training import load_mnist
+
+    clf = Classifier.load(model)
+    scores = evaluate_on_mnist(clf, load_mnist(data), report_dir)
+    click.echo(f"model                {clf.path}")
+    click.echo(f"MNIST test digits    {scores.samples}")
+    click.echo(f"accuracy             {scores.accuracy:.4%}")
+    click.echo(f"ECE                  {scores.expected_calibration_error:.4%}")
+    click.echo(f"error in top 95%     {scores.error_rate_top95:.4%}")
+    click.echo("class  precision  recall  f1      support")
+    for name, m in scores.per_class.items():
+        click.echo(f"{name:>5}  {m['precision']:.4f}     {m['recall']:.4f}  {m['f1']:.4f}  {m['support']}")
+    click.echo(f"pictures in          {report_dir}/")
+
+
 @main.command()
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("truth", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -79,3 +79,24 @@ def score(probs: np.ndarray, labels: np.ndarray, class_names: list[str]) -> Scor
         per_class=per_class,
         confusion=confusion.tolist(),
     )
+
+
+def evaluate_on_mnist(classifier, data, report_dir=None) -> Scores:
+    """Score ``classifier`` on the MNIST test split; with ``report_dir``, also write
+    ``confusion.png`` and ``mistakes.png`` there."""
+    from pathlib import Path
+
+    x = (data.x_test.astype(np.float32) / 255.0)[..., None]
+    y = data.y_test.astype(np.int64)
+    probs = classifier.predict(x)
+    names = list(classifier.card["classes"])
+    scores = score(probs, y, names)
+    if report_dir is not None:
+        from batchreader.report_plots import confusion_png, mistakes_png
+
+        report_dir = Path(report_dir)
+        report_dir.mkdir(parents=True, exist_ok=True)
+        title = f"MNIST test: {scores.accuracy:.2%} of {scores.samples}"
+        confusion_png(scores.confusion, names, report_dir / "confusion.png", title)
+        mistakes_png(x, y, probs, names, report_dir / "mistakes.png")
+    return scores

@@ -6,10 +6,10 @@ This module is the one place that defines the schema; the README documents it.
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass, fields
-from enum import Enum
+from enum import StrEnum
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What a row says about its digit, page or file."""
 
     OK = "ok"
@@ -77,7 +77,12 @@ def read_results(path) -> object:
     """Read a results CSV written by batchreader, checking its columns."""
     import pandas as pd
 
-    frame = pd.read_csv(path, dtype={"file": "string", "status": "string", "error": "string"}, keep_default_na=False, na_values={c: [""] for c in INTEGER_COLUMNS + FLOAT_COLUMNS})
+    frame = pd.read_csv(
+        path,
+        dtype={"file": "string", "status": "string", "error": "string"},
+        keep_default_na=False,
+        na_values={c: [""] for c in INTEGER_COLUMNS + FLOAT_COLUMNS},
+    )
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{path} is not a batchreader results CSV: missing {', '.join(missing)}")

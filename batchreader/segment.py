@@ -93,13 +93,20 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
 def threshold(ink: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
     """Binarise with hysteresis: strokes need a seed above Otsu's level (never below
     ``min_contrast``) and grow through fainter pixels, so pencil holds together while
-    show-through and paper texture, which never reach the seed level, vanish."""
-    from skimage.filters import apply_hysteresis_threshold
+    show-through and paper texture, which never reach the seed level, vanish.
 
+    Same result as ``skimage.filters.apply_hysteresis_threshold`` with 8-connectivity,
+    done with OpenCV's labelling, which is several times faster on a full page.
+    """
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     high = max(float(otsu), float(config.min_contrast))
     low = max(high * config.low_ratio, config.min_contrast * 0.6)
-    return apply_hysteresis_threshold(ink, low, high)
+    weak = (ink > low).astype(np.uint8)
+    n, labels = cv2.connectedComponents(weak, connectivity=8)
+    seeded = np.zeros(n, bool)
+    seeded[np.unique(labels[ink > high])] = True
+    seeded[0] = False
+    return seeded[labels]
 
 
 def estimate_digit_height(mask: np.ndarray, floor: float = 10) -> float:

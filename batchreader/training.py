@@ -218,7 +218,7 @@ def _card(
         "name": out.stem,
         "file": out.name,
         "sha256": sha256_file(out),
-        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "batchreader_version": __version__,
         "framework": {"tensorflow": tf_version, "keras": keras.__version__, "python": platform.python_version()},
         "input": {"shape": [28, 28, 1], "normalisation": "batchreader.normalize.to_mnist", "range": [0.0, 1.0]},

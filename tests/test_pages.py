@@ -24,10 +24,7 @@ def _ink_page() -> np.ndarray:
 )
 def test_image_modes_become_gray_with_dark_ink(tmp_path, mode, suffix):
     gray = _ink_page()
-    if mode == "I;16":
-        img = Image.fromarray(gray.astype(np.uint16) * 257)
-    else:
-        img = Image.fromarray(gray).convert(mode)
+    img = Image.fromarray(gray.astype(np.uint16) * 257) if mode == "I;16" else Image.fromarray(gray).convert(mode)
     path = tmp_path / f"page{suffix}"
     img.save(path)
     (page,) = _pages(path)

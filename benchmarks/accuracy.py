@@ -1,0 +1,75 @@
+"""Reading accuracy on synthetic scans, per page style.
+
+Renders pages in every style of ``batchreader.synth.STYLES`` from MNIST test digits
+(digits the shipped model never trained on), saves them in the style's usual
+container (PNG, colour JPEG, 1-bit TIFF, PDF), runs the real ``batchreader.scan``
+and prints, per style and overall: digit recall, precision, digits read correctly,
+and fields (whole numbers) read exactly.
+
+    .venv/bin/python benchmarks/accuracy.py --mnist ../shared/data/mnist.npz --pages 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import batchreader
+from batchreader.schema import read_results
+from batchreader.scoring import compare
+from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
+
+CONTAINER = {"fax": ".tif", "blue-ink": ".jpg", "photo": ".jpg", "pencil": ".pdf"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mnist", type=Path, required=True)
+    parser.add_argument("--pages", type=int, default=4, help="pages per style")
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=100)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    with np.load(args.mnist) as data:
+        x, y = data["x_test"], data["y_test"]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "scans"
+        root.mkdir()
+        rows = []
+        offset = 0
+        for k, (name, style) in enumerate(STYLES.items()):
+            pages = render_pages(x[offset:], y[offset:], args.pages, style, seed=args.seed + k)
+            offset = (offset + sum(len(p.truth) for p in pages)) % (len(x) - 2000)
+            suffix = CONTAINER.get(name, ".png")
+            if suffix in (".tif", ".pdf"):
+                files = [(f"{name}{suffix}", pages)]
+            else:
+                files = [(f"{name}-{i + 1}{suffix}", [p]) for i, p in enumerate(pages)]
+            for file, group in files:
+                save_scan(group, root / file, style.dpi, binary=style.binary)
+                rows.extend({**r, "style": name} for r in truth_rows(group, file))
+        truth = pd.DataFrame(rows, columns=[*TRUTH_COLUMNS, "style"])
+        out = Path(tmp) / "results.csv"
+        summary = batchreader.scan([root], out, model=args.model, jobs=args.jobs)
+        results = read_results(out)
+    print(f"{'style':<14}{'digits':>8}{'recall':>9}{'precision':>11}{'correct':>9}{'fields':>9}")
+    styles = list(STYLES)
+    for name in [*styles, "overall"]:
+        t = truth if name == "overall" else truth[truth["style"] == name]
+        r = results[results["file"].isin(set(t["file"]))]
+        a = compare(r, t)
+        print(
+            f"{name:<14}{a.true_digits:>8}{a.recall:>9.2%}{a.precision:>11.2%}"
+            f"{a.digit_accuracy:>9.2%}{a.field_accuracy:>9.2%}"
+        )
+    print(f"{summary.pages} pages in {summary.seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The command line: in-process with CliRunner and as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+from click.testing import CliRunner
+
+from batchreader import __version__
+from batchreader.cli import main
+from batchreader.errors import ExitCode
+from batchreader.schema import COLUMNS
+
+
+def test_version_and_help_do_not_load_tensorflow():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from batchreader.cli import main\n"
+        "r = CliRunner().invoke(main, ['--help'])\n"
+        "assert r.exit_code == 0 and 'scan' in r.output\n"
+        "r = CliRunner().invoke(main, ['scan', '--help'])\n"
+        "assert r.exit_code == 0 and '--dpi' in r.output\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_scan_in_process(scans, tmp_path):
+    out = tmp_path / "r.csv"
+    result = CliRunner().invoke(main, ["scan", str(scans / "clean.png"), "--out", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == COLUMNS and (frame["status"] == "ok").sum() >= 40
+
+
+def test_exit_codes(scans, tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(main, ["scan", str(tmp_path / "nope"), "--out", str(tmp_path / "r.csv")])
+    assert missing.exit_code == ExitCode.INPUT_NOT_FOUND
+    assert "input not found" in missing.output
+    no_model = runner.invoke(
+        main, ["scan", str(scans), "--out", str(tmp_path / "r.csv"), "--model", str(tmp_path / "m.keras")]
+    )
+    assert no_model.exit_code == ExitCode.MODEL_ERROR
+    bad_out = runner.invoke(main, ["scan", str(scans), "--out", str(tmp_path)])
+    assert bad_out.exit_code == ExitCode.OUTPUT_ERROR
+    usage = runner.invoke(main, ["scan", str(scans)])
+    assert usage.exit_code == ExitCode.USAGE
+
+
+def test_subprocess_scan_stdout_is_clean_and_failures_exit_1(scans, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.png").write_bytes((scans / "clean.png").read_bytes())
+    (folder / "b.jpg").write_bytes(b"garbage")
+    out = tmp_path / "r.csv"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "batchreader", "scan", str(folder), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == ExitCode.SOME_FILES_FAILED, proc.stderr
+    assert proc.stdout == ""
+    assert "b.jpg" in proc.stderr
+    frame = pd.read_csv(out)
+    assert frame.loc[frame["file"] == "b.jpg", "status"].tolist() == ["error"]
+
+
+def test_score_command(scans, tmp_path):
+    out = tmp_path / "r.csv"
+    runner = CliRunner()
+    assert runner.invoke(main, ["scan", str(scans / "fax.tif"), "--out", str(out)]).exit_code == 0
+    truth = pd.read_csv(scans.parent / f"{scans.name}_truth.csv")
+    truth[truth["file"] == "fax.tif"].to_csv(tmp_path / "t.csv", index=False)
+    result = runner.invoke(main, ["score", str(out), str(tmp_path / "t.csv")])
+    assert result.exit_code == 0
+    assert "digits read right" in result.output

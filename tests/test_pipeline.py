@@ -1,0 +1,102 @@
+"""The library API end to end: real files through the real pipeline with the shipped model."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import batchreader
+from batchreader.errors import ExitCode, InputNotFoundError, ModelError, OutputError
+from batchreader.schema import COLUMNS, read_results
+from batchreader.scoring import compare
+
+
+@pytest.fixture(scope="module")
+def scanned(scans, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "results.csv"
+    summary = batchreader.scan([scans], out, jobs=1)
+    return summary, out
+
+
+def test_reads_every_format_with_high_accuracy(scanned, scans_truth):
+    summary, out = scanned
+    results = read_results(out)
+    agreement = compare(results, scans_truth)
+    assert summary.exit_code == ExitCode.OK
+    assert summary.files == 4 and summary.pages == 5
+    for file in ("clean.png", "nested/blue.jpg", "fax.tif", "pencil.pdf"):
+        one = compare(results[results["file"] == file], scans_truth[scans_truth["file"] == file])
+        assert one.recall >= 0.97, file
+        assert one.digit_accuracy >= 0.95, file
+    assert agreement.digit_accuracy >= 0.98
+    assert agreement.precision >= 0.99
+    assert agreement.field_accuracy >= 0.85
+
+
+def test_csv_schema_and_order(scanned):
+    _, out = scanned
+    raw = pd.read_csv(out)
+    assert list(raw.columns) == COLUMNS
+    assert raw["file"].tolist() == sorted(raw["file"].tolist())
+    ok = raw[raw["status"] == "ok"]
+    assert ok["digit"].between(0, 9).all()
+    assert ok["confidence"].between(0, 1).all()
+    assert (ok["confidence"] >= ok["second_confidence"]).all()
+    assert (ok["digit"] != ok["second_digit"]).all()
+    # the blank second PDF page is reported as an empty page, once
+    empty = raw[raw["status"] == "empty"]
+    assert empty[["file", "page"]].values.tolist() == [["pencil.pdf", 2]]
+    for _, page in ok.groupby(["file", "page"]):
+        keys = list(zip(page["line"], page["field"], page["index"]))
+        assert keys == sorted(keys)
+        assert (page.groupby(["line", "field"])["index"].apply(lambda s: list(s) == list(range(1, len(s) + 1)))).all()
+
+
+def test_same_input_same_bytes_whatever_the_jobs(scanned, scans, tmp_path):
+    _, out = scanned
+    again = tmp_path / "again.csv"
+    batchreader.scan([scans], again, jobs=2)
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_corrupt_and_empty_files_become_error_rows_and_the_batch_goes_on(scans, tmp_path):
+    folder = tmp_path / "mixed"
+    shutil.copytree(scans, folder)
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    (folder / "empty.pdf").write_bytes(b"")
+    (folder / "notes.txt").write_text("not a scan")
+    out = tmp_path / "results.csv"
+    summary = batchreader.scan([folder], out, jobs=1)
+    assert summary.exit_code == ExitCode.SOME_FILES_FAILED
+    results = read_results(out)
+    errors = results[results["status"] == "error"]
+    assert sorted(errors["file"]) == ["broken.png", "empty.pdf"]
+    assert errors["error"].str.len().gt(0).all()
+    assert "notes.txt" not in set(results["file"])
+    assert (results["status"] == "ok").sum() > 200  # every other page still read
+
+
+def test_blank_page_gives_no_digits(tmp_path):
+    from PIL import Image
+
+    Image.fromarray(np.full((1200, 900), 250, np.uint8)).save(tmp_path / "blank.png")
+    out = tmp_path / "r.csv"
+    batchreader.scan([tmp_path / "blank.png"], out)
+    results = read_results(out)
+    assert results["status"].tolist() == ["empty"]
+
+
+def test_problems_are_reported_before_any_work_and_old_output_is_kept(scans, tmp_path):
+    out = tmp_path / "results.csv"
+    out.write_text("precious")
+    with pytest.raises(InputNotFoundError):
+        batchreader.scan([tmp_path / "nope"], out)
+    with pytest.raises(ModelError):
+        batchreader.scan([scans], out, model=tmp_path / "missing.keras")
+    with pytest.raises(OutputError):
+        batchreader.scan([scans], tmp_path)  # a folder is not a CSV
+    assert out.read_text() == "precious"
+    assert not list(tmp_path.glob(".*.part"))

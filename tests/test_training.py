@@ -1,0 +1,86 @@
+"""Training end to end on the committed MNIST subset, and the model's safety checks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from batchreader.classify import Classifier
+from batchreader.errors import DataError, ModelError
+from batchreader.modelcard import card_path, default_model_path, sha256_file
+from batchreader.training import Mnist, TrainConfig, load_mnist, train
+from tests.conftest import SUBSET
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("model") / "tiny.keras"
+    cfg = TrainConfig(epochs=2, steps_per_epoch=100, batch_size=64, validation_size=400, seed=3)
+    card = train(out, load_mnist(SUBSET), cfg, command="test")
+    return out, card
+
+
+def test_tiny_training_run_learns_and_writes_a_card(tiny_model):
+    out, card = tiny_model
+    assert out.is_file() and card_path(out).is_file()
+    assert card["sha256"] == sha256_file(out)
+    assert json.loads(card_path(out).read_text())["sha256"] == card["sha256"]
+    test = card["metrics"]["mnist_test"]
+    assert test["accuracy"] > 0.85  # 200 steps on 1,600 digits
+    assert card["training"]["data_sha256"] == load_mnist(SUBSET).checksum()
+    assert 0.3 < card["temperature"] < 5
+    assert card["architecture"]["parameters"] < 1_000_000
+
+
+def test_trained_model_loads_and_classifies(tiny_model, mnist_subset):
+    out, _ = tiny_model
+    clf = Classifier.load(out)
+    x = (mnist_subset["x_test"][:200] / 255.0).astype(np.float32)[..., None]
+    probs = clf.predict(x)
+    assert probs.shape == (200, 11)
+    assert np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+
+
+def test_tampered_model_is_refused(tiny_model, tmp_path):
+    out, _ = tiny_model
+    copy = tmp_path / "copy.keras"
+    copy.write_bytes(out.read_bytes() + b"\0")
+    card_path(copy).write_text(card_path(out).read_text())
+    with pytest.raises(ModelError, match="does not match"):
+        Classifier.load(copy)
+
+
+def test_shipped_model_scores_on_the_committed_subset(mnist_subset):
+    clf = Classifier.load(default_model_path())
+    card = clf.card
+    assert card["metrics"]["mnist_test"]["accuracy"] >= 0.994
+    x = (mnist_subset["x_test"] / 255.0).astype(np.float32)[..., None]
+    pred = clf.predict(x).argmax(axis=1)
+    assert (pred == mnist_subset["y_test"]).mean() >= 0.99
+
+
+def test_data_errors(tmp_path, monkeypatch):
+    with pytest.raises(DataError, match="not found"):
+        load_mnist(tmp_path / "none.npz")
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x_train=np.zeros((3, 28, 28)))
+    with pytest.raises(DataError, match="lacks"):
+        load_mnist(bad)
+
+    import keras
+
+    def offline():
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(DataError) as info:
+        load_mnist(None)
+    assert "--data" in str(info.value)
+
+
+def test_checksum_is_layout_independent(mnist_subset):
+    a = Mnist(**{k: mnist_subset[k] for k in ("x_train", "y_train", "x_test", "y_test")})
+    b = Mnist(**{k: mnist_subset[k].copy() for k in ("x_train", "y_train", "x_test", "y_test")})
+    assert a.checksum() == b.checksum()
