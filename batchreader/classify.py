@@ -11,6 +11,7 @@ import numpy as np
 
 from batchreader.errors import ModelError
 from batchreader.modelcard import default_model_path, verify_model
+from batchreader.tensorflow_env import import_keras
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +24,6 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     z -= z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
-
-
-def configure_tensorflow_threads(threads: int | None) -> None:
-    """Size TensorFlow's thread pools (call before the first model is built)."""
-    if not threads:
-        return
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(max(1, min(2, threads)))
-    except RuntimeError:  # already initialised: keep what is in force
-        log.debug("TensorFlow threads already configured")
 
 
 @dataclass
@@ -51,7 +39,7 @@ class Classifier:
         """Verify ``path`` (default: the shipped model) against its card, then load it safely."""
         path = Path(path) if path is not None else default_model_path()
         card = verify_model(path)
-        import keras
+        keras = import_keras()
 
         try:
             model = keras.saving.load_model(path, compile=False, safe_mode=True)

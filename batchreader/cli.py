@@ -26,10 +26,6 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # TensorFlow's C++ logs go straight to stderr; keep them for -vv
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose >= 2 else "3")
 
 
 class _Group(click.Group):
@@ -95,7 +91,7 @@ def scan(ctx, inputs, out, model, dpi, jobs, keep_rejected) -> None:
 @main.command()
 @click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
 @click.option("--out", "-o", default="batchreader-cnn.keras", show_default=True, type=click.Path(path_type=Path))
-@click.option("--epochs", default=16, show_default=True, type=click.IntRange(1, None))
+@click.option("--epochs", default=18, show_default=True, type=click.IntRange(1, None))
 @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(8, None))
 @click.option("--learning-rate", default=2e-3, show_default=True, type=float)
 @click.option("--seed", default=1, show_default=True, type=int)
@@ -114,7 +110,7 @@ def train(data, out, epochs, batch_size, learning_rate, seed, steps_per_epoch, v
         steps_per_epoch=steps_per_epoch,
         validation_size=validation_size,
     )
-    command = "batchreader train " + shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else "batchreader train"
+    command = shlex.join(["batchreader", *sys.argv[1:]])
     card = run_train(out, load_mnist(data), config, command=command)
     test = card["metrics"]["mnist_test"]
     click.echo(

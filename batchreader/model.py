@@ -29,7 +29,7 @@ def build_model(dropout: float = 0.3) -> keras.Model:
 
     def conv_bn_relu(x, filters: int, kernel: int, name: str):
         x = layers.Conv2D(filters, kernel, use_bias=False, name=f"{name}_conv")(x)
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
         return layers.ReLU(name=f"{name}_relu")(x)
 
     inputs = keras.Input(shape=(MNIST_SIZE, MNIST_SIZE, 1), name="digit")
@@ -41,7 +41,7 @@ def build_model(dropout: float = 0.3) -> keras.Model:
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(dropout, name="drop1")(x)
     x = layers.Dense(128, use_bias=False, name="fc")(x)
-    x = layers.BatchNormalization(name="fc_bn")(x)
+    x = layers.BatchNormalization(momentum=0.9, name="fc_bn")(x)
     x = layers.ReLU(name="fc_relu")(x)
     x = layers.Dropout(dropout, name="drop2")(x)
     logits = layers.Dense(NUM_CLASSES, name="logits")(x)

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from batchreader.atomic import AtomicOutput
 from batchreader.errors import ExitCode, InputNotFoundError
 from batchreader.model import NOT_A_DIGIT
 from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, PageFailure, discover, read_pages
-from batchreader.results import AtomicOutput, write_results
+from batchreader.results import write_results
 from batchreader.schema import ResultRow, Status
 from batchreader.segment import segment
 
@@ -211,7 +212,8 @@ def scan(
     Raises:
         InputNotFoundError, ModelError, OutputError: before any page is read.
     """
-    from batchreader.classify import Classifier, configure_tensorflow_threads
+    from batchreader.classify import Classifier
+    from batchreader.tensorflow_env import configure_threads
 
     started = time.monotonic()
     files = discover([Path(p) for p in inputs])
@@ -220,7 +222,7 @@ def scan(
     jobs = max(1, jobs or os.cpu_count() or 1)
     output = AtomicOutput(Path(out))
     try:
-        configure_tensorflow_threads(os.cpu_count())
+        configure_threads(os.cpu_count())
         classifier = Classifier.load(Path(model) if model else None)
         summary = ScanSummary(files=len(files))
         rows: list[ResultRow] = []

@@ -7,7 +7,6 @@ import hashlib
 import logging
 import os
 import platform
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from batchreader.atomic import AtomicOutput
 from batchreader.errors import DataError
 from batchreader.evaluation import Scores, fit_temperature, score
 from batchreader.model import CLASS_NAMES, NOT_A_DIGIT, build_model
 from batchreader.modelcard import card_path, sha256_file, write_json_atomic
+from batchreader.tensorflow_env import import_keras
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,7 @@ def load_mnist(path: Path | None = None) -> Mnist:
     """Load MNIST from a Keras-layout ``mnist.npz``, or download it with Keras when ``path`` is None."""
     if path is None:
         try:
-            import keras
-
+            keras = import_keras()
             (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
         except Exception as exc:  # offline: urllib/HTTP errors of many kinds
             raise DataError(
@@ -77,7 +77,7 @@ def load_mnist(path: Path | None = None) -> Mnist:
 class TrainConfig:
     """Settings of one training run (recorded in the card)."""
 
-    epochs: int = 16
+    epochs: int = 18
     batch_size: int = 128
     learning_rate: float = 2e-3
     seed: int = 1
@@ -122,7 +122,7 @@ def train(
     The MNIST test split is used only for the final scores; early stopping and the
     temperature use a validation split taken from the training set.
     """
-    import keras
+    keras = import_keras()
     import tensorflow as tf
 
     cfg = config or TrainConfig()
@@ -186,14 +186,12 @@ def train(
 
 
 def _save_model_atomic(model: Any, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".keras")
-    os.close(fd)
+    output = AtomicOutput(out, suffix=".keras")  # Keras insists on the suffix
     try:
-        model.save(tmp)
-        os.replace(tmp, out)
+        model.save(output.tmp)
+        output.commit()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        output.discard()
         raise
 
 

@@ -83,3 +83,38 @@ def test_score_command(scans, tmp_path):
     result = runner.invoke(main, ["score", str(out), str(tmp_path / "t.csv")])
     assert result.exit_code == 0
     assert "digits read right" in result.output
+
+
+def test_train_and_evaluate_commands(tmp_path):
+    from tests.conftest import SUBSET
+
+    model = tmp_path / "m.keras"
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        [
+            "train",
+            "--data",
+            str(SUBSET),
+            "--out",
+            str(model),
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "20",
+            "--validation-size",
+            "200",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert model.is_file() and model.with_suffix(".json").is_file()
+    report = tmp_path / "report"
+    result = runner.invoke(
+        main, ["evaluate-model", "--model", str(model), "--data", str(SUBSET), "--report-dir", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.output
+    assert (report / "confusion.png").stat().st_size > 1000
+    assert (report / "mistakes.png").stat().st_size > 1000
+    missing = runner.invoke(main, ["train", "--data", str(tmp_path / "none.npz"), "--out", str(model)])
+    assert missing.exit_code == 6 and "--data" in missing.output
