@@ -104,6 +104,24 @@ _FONTS = [
 ]
 
 
+_PRINTED = "0123456789" * 3 + "ABCDEFGHKMNPRSTUXYZabdeghkmnpqrstuxyz#%&$"
+
+
+def make_printed(rng: np.random.Generator) -> np.ndarray:
+    """Return a 28x28 framed printed character (a digit two times in three): printed
+    numbers on forms are not handwriting and must not be read as such."""
+    from batchreader.fonts import TRAINING_FONTS, render_text
+
+    char = str(rng.choice(list(_PRINTED)))
+    size = int(rng.integers(18, 64))
+    marks = render_text(char, str(rng.choice(TRAINING_FONTS)), size).astype(np.float32) / 255.0
+    if rng.random() < 0.3:
+        marks = cv2.GaussianBlur(marks, (0, 0), rng.uniform(0.4, 1.0))
+    if rng.random() < 0.3:  # scanned print: thresholded, slightly bolder or thinner
+        marks = (marks > rng.uniform(0.3, 0.7)).astype(np.float32)
+    return to_mnist(marks)
+
+
 def make_nondigit(rng: np.random.Generator) -> np.ndarray:
     """Return a 28x28 framed mark that is not a digit: a letter, X mark, tick, dash,
     scribble, ink blot, box corner or similar, as found beside digits on forms."""
@@ -159,7 +177,7 @@ def augment_batch(
     images: np.ndarray,
     labels: np.ndarray,
     rng: np.random.Generator,
-    nondigit_share: float = 0.08,
+    nondigit_share: float = 0.12,
     augment_share: float = 0.75,
     not_a_digit: int = 10,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -171,8 +189,9 @@ def augment_batch(
     out = np.zeros((n, MNIST_SIZE, MNIST_SIZE, 1), np.float32)
     out_labels = np.asarray(labels, np.int32).copy()
     for i in range(n):
-        if rng.random() < nondigit_share:
-            out[i, :, :, 0] = make_nondigit(rng)
+        draw = rng.random()
+        if draw < nondigit_share:
+            out[i, :, :, 0] = make_nondigit(rng) if draw < nondigit_share / 2 else make_printed(rng)
             out_labels[i] = not_a_digit
         elif rng.random() < augment_share:
             out[i, :, :, 0] = augment_digit(images[i], rng)

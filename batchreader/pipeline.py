@@ -26,7 +26,7 @@ from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, PageFailure, discover, read_pages
 from batchreader.results import write_results
 from batchreader.schema import ResultRow, Status
-from batchreader.segment import segment
+from batchreader.segment import segment, segments
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,12 @@ class PageCandidates:
 
     file: str
     page: int | None
-    boxes: list[tuple[int, int, int, int, int, int, int, int]] = field(default_factory=list)
-    """(slot, reading, line, field, x, y, width, height) for each framed candidate.
+    boxes: list[tuple[int, int, int, int, int, int, int, int, int]] = field(default_factory=list)
+    """(slot, start, end, line, field, x, y, width, height) for each framed candidate.
 
-    A slot is one glyph found on the page; its readings are the glyph whole (0) and
-    as 2 or 3 touching digits (1, 2); the classifier's confidence picks one."""
+    A slot is one glyph found on the page; its candidates are the pieces between cut
+    points ``start`` and ``end`` (the first is always the whole glyph); the
+    classifier's scores pick the best way through them (:func:`best_segmentation`)."""
     framed: np.ndarray | None = None
     error: str | None = None
 
@@ -85,10 +86,9 @@ def process_file(item: InputFile, dpi: float) -> list[PageCandidates]:
             continue
         boxes, inks = [], []
         for slot, glyph in enumerate(glyphs):
-            for reading, pieces in enumerate([[glyph], *glyph.splits]):
-                for p in pieces:
-                    boxes.append((slot, reading, glyph.line, glyph.field, p.x, p.y, p.width, p.height))
-                    inks.append(p.ink)
+            for start, end, p in segments(glyph):
+                boxes.append((slot, start, end, glyph.line, glyph.field, p.x, p.y, p.width, p.height))
+                inks.append(p.ink)
         out.append(PageCandidates(page.file, page.number, boxes, to_mnist_batch(inks)))
     return out
 
@@ -113,9 +113,9 @@ def rows_for_pages(pages: list[PageCandidates], probs: np.ndarray, keep_rejected
         page_rows = []
         page_probs = probs[offset : offset + len(page.boxes)]
         offset += len(page.boxes)
-        for chosen in _choose_readings(page.boxes, page_probs):
+        for chosen in best_segmentation(page.boxes, page_probs):
             for box, p in chosen:
-                _, _, line, fld, x, y, w, h = box
+                _, _, _, line, fld, x, y, w, h = box
                 digit_probs = p[:NOT_A_DIGIT]
                 first, second = np.argsort(digit_probs)[::-1][:2]
                 rejected = int(np.argmax(p)) == NOT_A_DIGIT
@@ -144,27 +144,44 @@ def rows_for_pages(pages: list[PageCandidates], probs: np.ndarray, keep_rejected
         yield from _renumber(page_rows)
 
 
-# A split must be clearly surer than the whole glyph: wide single digits are common,
-# and a model reads the halves of a digit with some confidence too.
-SPLIT_MARGIN = 0.15
+SEGMENT_PENALTY = 0.1
+"""Cost of each extra digit in a segmentation, in log-probability: a glyph is split only
+when its pieces are clearly better digits than the whole (halves of a 0 look like
+digits too)."""
 
 
-def _choose_readings(boxes: list[tuple], probs: np.ndarray) -> Iterator[list[tuple[tuple, np.ndarray]]]:
-    """For each slot, yield the reading (whole or split) whose weakest digit is surest."""
+def best_segmentation(boxes: list[tuple], probs: np.ndarray) -> Iterator[list[tuple[tuple, np.ndarray]]]:
+    """For each slot, yield the pieces of the best path through its cut points.
+
+    Each piece scores log(probability of its likeliest digit) - SEGMENT_PENALTY; the
+    path from the left edge to the right edge with the highest total wins (dynamic
+    programming over the cut points).
+    """
     i = 0
     while i < len(boxes):
         slot = boxes[i][0]
-        readings: dict[int, list[tuple[tuple, np.ndarray]]] = {}
+        pieces: dict[int, list[tuple[int, float, int]]] = {}  # end -> [(start, score, row)]
+        last = 0
         while i < len(boxes) and boxes[i][0] == slot:
-            readings.setdefault(boxes[i][1], []).append((boxes[i], probs[i]))
+            start, end = boxes[i][1], boxes[i][2]
+            score = float(np.log(max(float(probs[i][:NOT_A_DIGIT].max()), 1e-9))) - SEGMENT_PENALTY
+            pieces.setdefault(end, []).append((start, score, i))
+            last = max(last, end)
             i += 1
-        best = readings[0]
-        best_score = min(float(p[:NOT_A_DIGIT].max()) for _, p in best)
-        for reading in sorted(readings)[1:]:
-            score = min(float(p[:NOT_A_DIGIT].max()) for _, p in readings[reading])
-            if score > best_score + SPLIT_MARGIN:
-                best, best_score = readings[reading], score
-        yield best
+        best: dict[int, tuple[float, int, int]] = {0: (0.0, -1, -1)}  # point -> (total, previous point, row)
+        for end in range(1, last + 1):
+            for start, score, row in pieces.get(end, []):
+                if start in best:
+                    total = best[start][0] + score
+                    if end not in best or total > best[end][0]:
+                        best[end] = (total, start, row)
+        chosen = []
+        point = last
+        while point > 0:
+            _, previous, row = best[point]
+            chosen.append((boxes[row], probs[row]))
+            point = previous
+        yield chosen[::-1]
 
 
 def _renumber(rows: list[ResultRow]) -> list[ResultRow]:

@@ -31,8 +31,8 @@ class Glyph:
     line: int = 0
     field: int = 0
     index: int = 0
-    splits: list[list[Glyph]] = dc_field(default_factory=list, repr=False)
-    """Other readings of this glyph as several touching digits; the classifier picks one."""
+    cuts: list[int] = dc_field(default_factory=list)
+    """Columns (from the glyph's left edge) where it may be cut into touching digits."""
 
     @property
     def right(self) -> int:
@@ -45,6 +45,16 @@ class Glyph:
     @property
     def cy(self) -> float:
         return self.y + self.height / 2
+
+
+@dataclass(frozen=True)
+class Box:
+    """A printed comb box or row of cells found on the page: digits inside are one field."""
+
+    x0: int
+    x1: int
+    line_y: int
+    """Row of the box's bottom line."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,10 @@ class SegmentConfig:
     merge_gap: float = 0.35
     split_aspect: float = 0.9
     """A glyph wider than this times its height may be several touching digits."""
+    min_part: float = 0.12
+    """Narrowest piece a cut may leave (a 1), in glyph heights."""
+    max_part: float = 1.5
+    """Widest single digit, in glyph heights."""
     field_gap: float = 0.75
     line_tolerance: float = 0.6
 
@@ -123,22 +137,79 @@ def estimate_digit_height(mask: np.ndarray, floor: float = 10) -> float:
     return float(np.median(hs[len(hs) // 3 :]))
 
 
-def remove_lines(mask: np.ndarray, digit_height: float, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
-    """Erase long straight horizontal and vertical runs (ruled lines, boxes, table grids)
-    and repair the strokes that crossed them."""
+def remove_lines(
+    mask: np.ndarray, digit_height: float, config: SegmentConfig = DEFAULT_CONFIG
+) -> tuple[np.ndarray, list[Box]]:
+    """Erase printed rules: long straight horizontal and vertical runs (ruled lines, box
+    frames, table grids) and the short straight separators standing on them (comb
+    boxes), then repair the strokes that crossed the erased lines.
+
+    Returns the cleaned mask and the comb boxes found (lines carrying separators).
+    """
     length = int(max(25, config.line_length * digit_height))
     m = mask.astype(np.uint8)
     horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
     if not horiz.any() and not vert.any():
-        return mask
+        return mask, []
     cleaned = m & ~(horiz | vert) & 1
+    boxes: list[Box] = []
+    if horiz.any():
+        cleaned, boxes = _remove_separators(cleaned, horiz, digit_height)
     bridge = int(max(3, digit_height * 0.12)) | 1
     # a stroke crossing a line is cut in two; close the cut only inside the erased band
     fill_h = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     fill_v = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
     repaired = cleaned | (fill_h & horiz) | (fill_v & vert)
-    return repaired.astype(bool)
+    return repaired.astype(bool), boxes
+
+
+def _line_thickness(lines: np.ndarray) -> float:
+    """Mean thickness of horizontal lines: their pixels over the number of runs crossing columns."""
+    starts = np.count_nonzero(np.diff(lines, axis=0, prepend=0) > 0)
+    return float(lines.sum()) / max(1, starts)
+
+
+def _remove_separators(cleaned: np.ndarray, horiz: np.ndarray, digit_height: float) -> tuple[np.ndarray, list[Box]]:
+    """Remove thin, ruler-straight vertical strokes that stand on an erased horizontal
+    line: the cell walls and teeth of comb boxes. A handwritten 1 is rarely that
+    straight and that thin, and rarely meets the line end-on.
+
+    A line carrying two or more separators is a comb box; its extent is returned.
+    """
+    thickness = _line_thickness(horiz)
+    max_width = 1.6 * thickness + 1.5
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned, connectivity=8)
+    near_line = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 5)))
+    _, line_labels = cv2.connectedComponents(near_line, connectivity=8)
+    walls: dict[int, list[tuple[int, int]]] = {}  # line label -> [(x, bottom line row)]
+    out = cleaned.copy()
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if h < 0.2 * digit_height or w > max_width + 0.15 * h:
+            continue
+        own = labels[y : y + h, x : x + w] == i
+        widths = own.sum(axis=1)
+        if np.median(widths) > max_width:
+            continue
+        cols = np.arange(w)
+        centres = (own * cols).sum(axis=1) / np.maximum(widths, 1)
+        if np.std(centres) > 0.6 or np.ptp(centres) > 2.5:
+            continue  # not ruler-straight: handwriting
+        touching = line_labels[y : y + h, x : x + w][own & (near_line[y : y + h, x : x + w] > 0)]
+        if touching.size == 0:
+            continue
+        out[y : y + h, x : x + w][own] = 0
+        # the line the wall stands on: the lowest one it touches
+        for label in np.unique(touching):
+            rows = np.flatnonzero((line_labels[y : y + h, x : x + w] == label).any(axis=1))
+            walls.setdefault(int(label), []).append((x + w // 2, y + int(rows.max())))
+    boxes = []
+    for found in walls.values():
+        if len(found) >= 2:
+            xs = [p[0] for p in found]
+            boxes.append(Box(min(xs), max(xs), max(p[1] for p in found)))
+    return out, boxes
 
 
 class _UnionFind:
@@ -172,7 +243,7 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
     if dpi and dpi >= 150:  # phone photos claim 72 dpi and mean nothing by it
         floor = max(floor, config.min_digit_mm * dpi / 25.4)
     digit_h = max(estimate_digit_height(mask, floor), floor)
-    mask = remove_lines(mask, digit_h, config)
+    mask, combs = remove_lines(mask, digit_h, config)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n <= 1:
         return []
@@ -197,9 +268,9 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
         own = np.isin(labels[y0:y1, x0:x1], ids + 1)
         crop = np.where(own, ink[y0:y1, x0:x1], 0).astype(np.float32)
         glyph = Glyph(x0, y0, w, h, crop)
-        glyph.splits = split_candidates(glyph, config)
+        glyph.cuts = cut_candidates(glyph, config)
         glyphs.append(glyph)
-    return order_glyphs(glyphs, digit_h, config)
+    return order_glyphs(glyphs, digit_h, config, combs)
 
 
 def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> list[np.ndarray]:
@@ -231,52 +302,90 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
     return [np.array(v) for v in groups.values()]
 
 
-def split_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[list[Glyph]]:
-    """Ways to read a wide glyph as 2 or 3 touching digits, cut at the weakest columns.
+def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[int]:
+    """Columns where a glyph too wide for one digit may be cut: the valleys of its ink
+    profile (where touching digits meet through a thin bridge).
 
-    Wide single digits exist (a sprawling 5 or 0), so these are only candidates:
-    the pipeline classifies the whole glyph and every candidate and keeps the
-    reading the model is surest of.
+    Wide single digits exist (a sprawling 5 or 0), so cuts are only candidates: the
+    classifier scores every piece between two cuts and :func:`segments` with the
+    best total wins, the whole glyph included.
     """
     w, h = glyph.width, glyph.height
-    out = []
-    for parts in (2, 3):
-        if w < config.split_aspect * h * (parts - 1) or w < 6 * parts:
+    if w < config.split_aspect * h:
+        return []
+    profile = (glyph.ink > 0).sum(axis=0).astype(np.float32)
+    k = max(3, int(h * 0.06)) | 1
+    smooth = np.convolve(profile, np.ones(k, np.float32) / k, mode="same")
+    margin = max(2, int(config.min_part * h))
+    spacing = max(2, int(0.1 * h))
+    order = np.argsort(smooth[margin : w - margin], kind="stable") + margin
+    limit = 0.6 * float(smooth.max())
+    cuts: list[int] = []
+    for col in order:
+        if smooth[col] > limit or len(cuts) >= 12:
             break
-        pieces = _cut(glyph, parts)
-        if len(pieces) == parts:
-            out.append(pieces)
+        if all(abs(int(col) - c) >= spacing for c in cuts):
+            cuts.append(int(col))
+    return sorted(cuts)
+
+
+def segments(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[tuple[int, int, Glyph]]:
+    """Pieces between pairs of cut points (0 = left edge, len(cuts)+1 = right edge) that
+    are wide enough for a 1 and narrow enough for one digit, plus the whole glyph.
+
+    Returns (start, end, piece) with start/end indices into the cut points.
+    """
+    edges = [0, *glyph.cuts, glyph.width]
+    last = len(edges) - 1
+    out = [(0, last, glyph)]
+    if not glyph.cuts:
+        return out
+    h = glyph.height
+    for i in range(last):
+        for j in range(i + 1, last + 1):
+            if (i, j) == (0, last):
+                continue
+            width = edges[j] - edges[i]
+            if width > config.max_part * h:
+                break
+            if width < config.min_part * h:
+                continue
+            piece = _piece(glyph, edges[i], edges[j])
+            if piece is not None:
+                out.append((i, j, piece))
     return out
 
 
-def _cut(glyph: Glyph, parts: int) -> list[Glyph]:
-    w = glyph.width
-    profile = (glyph.ink > 0).sum(axis=0).astype(np.float32)
-    profile = np.convolve(profile, np.ones(3, np.float32) / 3, mode="same")
-    cuts = []
-    for k in range(1, parts):
-        centre = int(w * k / parts)
-        reach = max(1, int(0.3 * w / parts))
-        lo, hi = max(1, centre - reach), min(w - 1, centre + reach + 1)
-        cuts.append(lo + int(np.argmin(profile[lo:hi])))
-    pieces = []
-    edges = [0, *cuts, w]
-    for a, b in zip(edges[:-1], edges[1:]):
-        piece = glyph.ink[:, a:b]
-        rows = np.flatnonzero(piece.any(axis=1))
-        if b <= a or rows.size == 0:
-            continue
-        piece = piece[rows[0] : rows[-1] + 1]
-        pieces.append(Glyph(glyph.x + a, glyph.y + int(rows[0]), b - a, piece.shape[0], piece))
-    return pieces
+def _piece(glyph: Glyph, a: int, b: int) -> Glyph | None:
+    ink = glyph.ink[:, a:b]
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size == 0:
+        return None
+    ink = ink[rows[0] : rows[-1] + 1]
+    return Glyph(glyph.x + a, glyph.y + int(rows[0]), b - a, ink.shape[0], ink)
 
 
-def order_glyphs(glyphs: list[Glyph], digit_h: float, config: SegmentConfig = DEFAULT_CONFIG) -> list[Glyph]:
+def _box_of(glyph: Glyph, boxes: list[Box], digit_h: float) -> int | None:
+    cx = glyph.x + glyph.width / 2
+    for k, box in enumerate(boxes):
+        if box.x0 <= cx <= box.x1 and box.line_y - 1.6 * digit_h <= glyph.cy <= box.line_y + 0.3 * digit_h:
+            return k
+    return None
+
+
+def order_glyphs(
+    glyphs: list[Glyph],
+    digit_h: float,
+    config: SegmentConfig = DEFAULT_CONFIG,
+    boxes: list[Box] | None = None,
+) -> list[Glyph]:
     """Assign lines (top to bottom), fields and indices (left to right).
 
     Lines are chained left to right, each glyph joining the line whose last glyph is
-    level with it, so gently skewed lines stay whole.
+    level with it, so gently skewed lines stay whole. A gap wider than ``field_gap``
+    heights starts a new field, except inside one comb box; a new box always does.
     """
+    boxes = boxes or []
     lines: list[list[Glyph]] = []
     for g in sorted(glyphs, key=lambda g: (g.x, g.y)):
         best, best_dist = None, config.line_tolerance * digit_h
@@ -294,10 +403,18 @@ def order_glyphs(glyphs: list[Glyph], digit_h: float, config: SegmentConfig = DE
     for line_no, line in enumerate(lines, start=1):
         height = float(np.median([g.height for g in line]))
         field_no, index, prev = 1, 0, None
+        prev_box = None
         for g in line:
-            if prev is not None and g.x - prev.right > config.field_gap * height:
-                field_no += 1
-                index = 0
+            box = _box_of(g, boxes, digit_h) if boxes else None
+            if prev is not None:
+                if box is not None or prev_box is not None:
+                    new_field = box != prev_box
+                else:
+                    new_field = g.x - prev.right > config.field_gap * height
+                if new_field:
+                    field_no += 1
+                    index = 0
+            prev_box = box
             index += 1
             g.line, g.field, g.index = line_no, field_no, index
             ordered.append(g)

@@ -38,6 +38,18 @@ class Style:
     rows: int = 5
     fields_per_row: tuple[int, int] = (1, 3)
     digits_per_field: tuple[int, int] = (2, 6)
+    spacing: tuple[float, float] = (0.12, 0.35)
+    """Gap between digits of a number, in digit heights (negative: they touch)."""
+    boxes: str = ""
+    """"comb": each number written in a printed comb box, one cell a digit; "" none."""
+    ruled: bool = False
+    """Printed ruled lines that the digits sit on (and often cross)."""
+    printed: bool = False
+    """Printed labels and numbers beside the handwriting (not to be read)."""
+    marks: bool = False
+    """X marks, ticks, dashes and a scribbled signature (not to be read)."""
+    skew_deg: float = 0.0
+    """Rotation of the whole page (random sign)."""
 
 
 STYLES: dict[str, Style] = {
@@ -49,6 +61,12 @@ STYLES: dict[str, Style] = {
     "photo": Style(name="photo", light_falloff=0.35, blur=0.8, noise=5.0, paper_rgb=(225, 220, 205)),
     "fax": Style(name="fax", dpi=200, binary=True, noise=6.0, blur=0.6),
     "small-200dpi": Style(name="small-200dpi", dpi=200, digit_mm=(4.5, 6.0)),
+    "touching": Style(name="touching", spacing=(-0.12, 0.0)),
+    "comb-boxes": Style(name="comb-boxes", boxes="comb", digits_per_field=(3, 6)),
+    "ruled": Style(name="ruled", ruled=True),
+    "printed-text": Style(name="printed-text", printed=True),
+    "marks": Style(name="marks", marks=True),
+    "skewed": Style(name="skewed", skew_deg=4.0),
 }
 
 
@@ -89,7 +107,8 @@ def render_page(
     """Write as many of ``digits`` as fit on one page. Returns the page and how many were used."""
     px_per_mm = style.dpi / 25.4
     width, height = (int(round(s * px_per_mm)) for s in style.page_mm)
-    ink = np.zeros((height, width), np.float32)
+    ink = np.zeros((height, width), np.float32)  # handwriting
+    printed = np.zeros((height, width), np.uint8)  # form print: lines, boxes, text
     truth: list[dict] = []
     used = 0
     margin = int(10 * px_per_mm)
@@ -97,21 +116,43 @@ def render_page(
     for line in range(1, style.rows + 1):
         x = margin + int(rng.integers(0, int(10 * px_per_mm)))
         base = margin + int((line - 0.5) * row_pitch)
+        field_h0 = int(rng.uniform(*style.digit_mm) * px_per_mm)
+        if style.ruled:
+            y_rule = base + int(field_h0 * rng.uniform(0.3, 0.5))
+            cv2.line(printed, (margin // 2, y_rule), (width - margin // 2, y_rule), 255, max(1, style.dpi // 150))
         n_fields = int(rng.integers(style.fields_per_row[0], style.fields_per_row[1] + 1))
         for field_no in range(1, n_fields + 1):
+            if style.printed:
+                x = _print_label(printed, x, base, field_h0, rng, width - margin)
+            if style.marks and rng.random() < 0.5:
+                x = _draw_mark(ink, x, base, field_h0, rng, width - margin)
             n_digits = int(rng.integers(style.digits_per_field[0], style.digits_per_field[1] + 1))
-            field_h = int(rng.uniform(*style.digit_mm) * px_per_mm)
+            field_h = int(field_h0 * rng.uniform(0.9, 1.1))
+            cell = int(field_h * 1.0)
+            if style.boxes == "comb":
+                n_digits = min(n_digits, max(0, (width - margin - x) // cell - 1))
+                _draw_comb(printed, x, base, cell, n_digits, field_h, rng, style.dpi)
             placed = []
             for index in range(1, n_digits + 1):
                 if used >= len(digits):
                     break
-                h = int(field_h * rng.uniform(0.9, 1.1))
+                h = int(field_h * (rng.uniform(0.62, 0.75) if style.boxes else rng.uniform(0.9, 1.1)))
                 glyph = _digit_ink(digits[used], h, style.pen)
                 gh, gw = glyph.shape
-                y = base - gh // 2 + int(rng.integers(-gh // 10, gh // 10 + 1))
-                if x + gw >= width - margin:
+                if style.boxes == "comb":
+                    gx = (
+                        x
+                        + (index - 1) * cell
+                        + max(1, (cell - gw) // 2)
+                        + int(rng.integers(-cell // 10, cell // 10 + 1))
+                    )
+                    y = base - gh // 2 + int(rng.integers(-gh // 6, gh // 6 + 1))
+                else:
+                    gx = x
+                    y = base - gh // 2 + int(rng.integers(-gh // 10, gh // 10 + 1))
+                if gx + gw >= width - margin:
                     break
-                region = ink[y : y + gh, x : x + gw]
+                region = ink[y : y + gh, gx : gx + gw]
                 np.maximum(region, glyph, out=region)
                 ys, xs = np.nonzero(glyph > 0.5)
                 placed.append(
@@ -119,7 +160,7 @@ def render_page(
                         "line": line,
                         "field": field_no,
                         "index": index,
-                        "x": x + int(xs.min()),
+                        "x": gx + int(xs.min()),
                         "y": y + int(ys.min()),
                         "width": int(xs.max() - xs.min() + 1),
                         "height": int(ys.max() - ys.min() + 1),
@@ -127,12 +168,102 @@ def render_page(
                     }
                 )
                 used += 1
-                x += gw + int(field_h * rng.uniform(0.12, 0.35))
+                if not style.boxes:
+                    x += gw + int(field_h * rng.uniform(*style.spacing))
+            if style.boxes == "comb":
+                x += n_digits * cell
             truth.extend(placed)
             x += int(field_h * rng.uniform(1.6, 3.0))
             if x >= width - margin - field_h:
                 break
+    ink = np.maximum(ink, printed.astype(np.float32) / 255.0)
+    if style.skew_deg:
+        ink, truth = _rotate(ink, truth, style.skew_deg * rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.0))
     return SynthPage(_scan(ink, style, rng), truth), used
+
+
+def _draw_comb(printed, x, base, cell, n, field_h, rng, dpi) -> None:
+    """A printed comb box: a frame of ``n`` cells, or only its bottom line and teeth."""
+    top, bottom = base - int(field_h * 0.55), base + int(field_h * 0.55)
+    t = max(1, dpi // 150)
+    full = rng.random() < 0.5
+    if full:
+        cv2.rectangle(printed, (x, top), (x + n * cell, bottom), 255, t)
+    else:
+        cv2.line(printed, (x, bottom), (x + n * cell, bottom), 255, t)
+    for k in range(0, n + 1):
+        y0 = top if full else bottom - (bottom - top) // 3
+        cv2.line(printed, (x + k * cell, y0), (x + k * cell, bottom), 255, t)
+
+
+_LABELS = ["Total", "Date:", "Amount", "Ref. No.", "Qty", "Form 1040", "Page 2 of 3", "No.", "Code", "Tel. 555"]
+
+
+def _print_label(printed, x, base, field_h, rng, limit) -> int:
+    """Print a form label (words and printed numbers) at ``x``; return where writing may start.
+
+    The print uses fonts that the model's not-a-digit class never trains on, so the
+    benchmark does not flatter the model.
+    """
+    from batchreader.fonts import HELD_OUT_FONTS, render_text
+
+    text = str(rng.choice(_LABELS))
+    stamp = render_text(text, str(rng.choice(HELD_OUT_FONTS)), max(8, int(field_h * 0.55)))
+    if x + stamp.shape[1] + field_h >= limit:
+        return x
+    top = base + int(field_h * 0.3) - stamp.shape[0]  # printed text sits on the writing's baseline
+    region = printed[top : top + stamp.shape[0], x : x + stamp.shape[1]]
+    np.maximum(region, stamp[: region.shape[0], : region.shape[1]], out=region)
+    return x + stamp.shape[1] + int(field_h * rng.uniform(0.8, 1.4))
+
+
+def _draw_mark(ink, x, base, field_h, rng, limit) -> int:
+    """A handwritten non-digit: X mark, tick, dash or a signature scribble."""
+    kind = int(rng.integers(4))
+    w = int(field_h * (3.0 if kind == 3 else 0.8))
+    if x + w + field_h >= limit:
+        return x
+    t = max(2, field_h // 14)
+    canvas = np.zeros_like(ink, dtype=np.uint8)
+    top, bottom = base - field_h // 2, base + field_h // 2
+    if kind == 0:
+        cv2.line(canvas, (x, top), (x + w, bottom), 255, t, cv2.LINE_AA)
+        cv2.line(canvas, (x + w, top), (x, bottom), 255, t, cv2.LINE_AA)
+    elif kind == 1:
+        pts = np.array([[x, base], [x + w // 3, bottom], [x + w, top]], np.int32)
+        cv2.polylines(canvas, [pts], False, 255, t, cv2.LINE_AA)
+    elif kind == 2:
+        cv2.line(canvas, (x, base), (x + w, base + int(rng.integers(-3, 4))), 255, t, cv2.LINE_AA)
+    else:
+        n = 12
+        xs = np.linspace(x, x + w, n)
+        ys = base + rng.uniform(-0.5, 0.5, n) * field_h
+        cv2.polylines(canvas, [np.stack([xs, ys], 1).astype(np.int32)], False, 255, t, cv2.LINE_AA)
+    np.maximum(ink, canvas.astype(np.float32) / 255.0, out=ink)
+    return x + w + int(field_h * rng.uniform(1.0, 1.6))
+
+
+def _rotate(ink: np.ndarray, truth: list[dict], degrees: float) -> tuple[np.ndarray, list[dict]]:
+    """Rotate the page about its centre; boxes become the bounds of their rotated corners."""
+    h, w = ink.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    rotated = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    out = []
+    for t in truth:
+        corners = np.array(
+            [
+                [t["x"], t["y"]],
+                [t["x"] + t["width"], t["y"]],
+                [t["x"], t["y"] + t["height"]],
+                [t["x"] + t["width"], t["y"] + t["height"]],
+            ],
+            np.float64,
+        )
+        moved = corners @ m[:, :2].T + m[:, 2]
+        x0, y0 = moved.min(axis=0)
+        x1, y1 = moved.max(axis=0)
+        out.append({**t, "x": int(x0), "y": int(y0), "width": int(x1 - x0), "height": int(y1 - y0)})
+    return rotated, out
 
 
 def _scan(ink: np.ndarray, style: Style, rng: np.random.Generator) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Classifier throughput (digits per second, batched) and accuracy on the MNIST test split.
 
-    .venv/bin/python benchmarks/classifier.py --mnist ../shared/data/mnist.npz --runs 5
+.venv/bin/python benchmarks/classifier.py --mnist ../shared/data/mnist.npz --runs 5
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from batchreader.scoring import _overlap
-from batchreader.segment import Glyph, ink_map, order_glyphs, segment, split_candidates
+from batchreader.segment import Glyph, cut_candidates, ink_map, order_glyphs, segment, segments
 from batchreader.synth import STYLES, blank_page, render_pages
 
 
@@ -58,16 +58,19 @@ def test_specks_are_not_glyphs(mnist_subset):
     assert segment(gray, dpi=300) == []
 
 
-def test_split_candidates_for_touching_digits():
-    ink = np.zeros((40, 60), np.float32)
-    ink[5:35, 10:14] = 1  # two bars joined by a thin bridge: "11"
-    ink[5:35, 40:44] = 1
-    ink[20:22, 14:40] = 1
-    glyph = Glyph(0, 0, 60, 40, ink)
-    readings = split_candidates(glyph)
-    assert readings and len(readings[0]) == 2
-    left, right = readings[0]
-    assert left.right <= 40 and right.x >= 14
+def test_cut_candidates_and_segments_for_touching_digits():
+    ink = np.zeros((30, 34), np.float32)
+    ink[:, 0:4] = 1  # two bars joined by a thin bridge: "11"
+    ink[:, 30:34] = 1
+    ink[15:17, 4:30] = 1
+    glyph = Glyph(0, 0, 34, 30, ink)
+    glyph.cuts = cut_candidates(glyph)
+    assert glyph.cuts and all(4 <= c <= 30 for c in glyph.cuts)
+    pieces = segments(glyph)
+    assert pieces[0] == (0, len(glyph.cuts) + 1, glyph)  # the whole glyph is always a candidate
+    left = [p for start, end, p in pieces if start == 0 and end < len(glyph.cuts) + 1]
+    assert left and all(p.x == 0 and p.right <= 30 for p in left)
+    assert cut_candidates(Glyph(0, 0, 20, 30, ink[:, :20])) == []  # narrow: never cut
 
 
 def test_reading_order_tolerates_skew():
