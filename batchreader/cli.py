@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from batchreader import __version__
+from batchreader.defaults import PDF_DPI, REVIEW_THRESHOLD
 from batchreader.errors import BatchreaderError, ExitCode
 
 log = logging.getLogger("batchreader")
@@ -60,11 +61,20 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Results CSV to write.")
 @click.option("--model", type=click.Path(path_type=Path), help="Model .keras file (default: the shipped model).")
-@click.option("--dpi", default=300, show_default=True, type=click.IntRange(50, 1200), help="PDF render resolution.")
+@click.option("--dpi", default=PDF_DPI, show_default=True, type=click.IntRange(50, 1200), help="PDF render resolution.")
 @click.option("--jobs", "-j", type=click.IntRange(1, None), help="Worker processes (default: all cores).")
 @click.option("--keep-rejected", is_flag=True, help="Also write marks judged not to be digits (status=rejected).")
+@click.option("--fields", "fields_out", type=click.Path(path_type=Path), help="Also write one row per number.")
+@click.option("--review", "review_out", type=click.Path(path_type=Path), help="Also write the review report (HTML).")
+@click.option(
+    "--threshold",
+    default=REVIEW_THRESHOLD,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="With --review: list digits below this confidence.",
+)
 @click.pass_context
-def scan(ctx, inputs, out, model, dpi, jobs, keep_rejected) -> None:
+def scan(ctx, inputs, out, model, dpi, jobs, keep_rejected, fields_out, review_out, threshold) -> None:
     """Find and read every handwritten digit in INPUTS (files or folders) into a CSV."""
     from batchreader.pipeline import scan as run_scan
 
@@ -77,6 +87,7 @@ def scan(ctx, inputs, out, model, dpi, jobs, keep_rejected) -> None:
         jobs=jobs,
         keep_rejected=keep_rejected,
         progress=not quiet and sys.stderr.isatty(),
+        fields_out=fields_out,
     )
     if not quiet:
         click.echo(
@@ -85,7 +96,57 @@ def scan(ctx, inputs, out, model, dpi, jobs, keep_rejected) -> None:
             f"-> {out} in {summary.seconds:.1f} s",
             err=True,
         )
+    if review_out:
+        if len(inputs) != 1:
+            raise click.UsageError("--review needs a single input folder or file (crops are cut from it)")
+        from batchreader.review import build_review
+
+        build_review(out, inputs[0], review_out, threshold=threshold, dpi=dpi)
     ctx.exit(int(summary.exit_code))
+
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--scans", required=True, type=click.Path(path_type=Path), help="The folder or file that was scanned.")
+@click.option("--out", "-o", default="review.html", show_default=True, type=click.Path(path_type=Path))
+@click.option(
+    "--threshold",
+    default=REVIEW_THRESHOLD,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="List digits whose confidence is below this.",
+)
+@click.option(
+    "--dpi",
+    default=PDF_DPI,
+    show_default=True,
+    type=click.IntRange(50, 1200),
+    help="PDF render resolution used by the scan.",
+)
+@click.pass_context
+def review(ctx, results, scans, out, threshold, dpi) -> None:
+    """Write an HTML report of the low-confidence digits in RESULTS, for a person to check."""
+    from batchreader.review import build_review
+
+    summary = build_review(results, scans, out, threshold=threshold, dpi=dpi)
+    if not ctx.obj["quiet"]:
+        click.echo(
+            f"{summary.flagged} of {summary.digits} digits to review ({summary.flagged_share}) -> {out}", err=True
+        )
+
+
+@main.command("apply-corrections")
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Final results CSV to write.")
+@click.pass_context
+def apply_corrections_command(ctx, results, corrections, out) -> None:
+    """Apply a CORRECTIONS CSV exported from the review report to RESULTS."""
+    from batchreader.corrections import apply_corrections
+
+    changed = apply_corrections(results, corrections, out)
+    if not ctx.obj["quiet"]:
+        click.echo(f"{changed} rows reviewed -> {out}", err=True)
 
 
 @main.command()

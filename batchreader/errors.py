@@ -27,6 +27,8 @@ class ExitCode(IntEnum):
     """The output file cannot be written."""
     DATA_ERROR = 6
     """Training data is missing or malformed."""
+    CORRECTIONS_ERROR = 7
+    """A corrections file is malformed or does not match the results it is applied to."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C (128 + SIGINT), nothing half-written was left behind."""
 
@@ -69,5 +71,7 @@ class DataError(BatchreaderError):
     exit_code = ExitCode.DATA_ERROR
 
 
-class PageReadError(Exception):
-    """One file or page cannot be read. Never stops a batch: it becomes an error row."""
+class CorrectionsError(BatchreaderError):
+    """Corrections cannot be read or do not match the results."""
+
+    exit_code = ExitCode.CORRECTIONS_ERROR

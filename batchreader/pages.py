@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from batchreader.defaults import PDF_DPI
 from batchreader.errors import InputNotFoundError
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def discover(inputs: list[Path]) -> list[InputFile]:
     return found
 
 
-def read_pages(item: InputFile, dpi: float = 300) -> Iterator[Page | PageFailure]:
+def read_pages(item: InputFile, dpi: float = PDF_DPI) -> Iterator[Page | PageFailure]:
     """Yield every page of a scan file, or failures for what cannot be read."""
     try:
         if item.path.suffix.lower() in PDF_SUFFIXES:

@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from batchreader.atomic import AtomicOutput
+from batchreader.defaults import PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError
 from batchreader.model import NOT_A_DIGIT
 from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, PageFailure, discover, read_pages
-from batchreader.results import write_results
-from batchreader.schema import ResultRow, Status
+from batchreader.results import fields_frame, write_frame
+from batchreader.schema import ResultRow, Status, rows_to_frame
 from batchreader.segment import segment, segments
 
 log = logging.getLogger(__name__)
@@ -210,10 +211,11 @@ def scan(
     inputs: Iterable[Path | str],
     out: Path | str,
     model: Path | str | None = None,
-    dpi: float = 300,
+    dpi: float = PDF_DPI,
     jobs: int | None = None,
     keep_rejected: bool = False,
     progress: bool = False,
+    fields_out: Path | str | None = None,
 ) -> ScanSummary:
     """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
 
@@ -225,6 +227,7 @@ def scan(
         jobs: worker processes for decoding and segmentation (default: all cores).
         keep_rejected: also write marks judged not to be digits, with ``status=rejected``.
         progress: show a progress bar on stderr.
+        fields_out: also write one row per field (written number) to this CSV.
 
     Raises:
         InputNotFoundError, ModelError, OutputError: before any page is read.
@@ -238,6 +241,7 @@ def scan(
         raise InputNotFoundError("no scans found in the inputs", "supported: .png .jpg .jpeg .tif .tiff .bmp .pdf")
     jobs = max(1, jobs or os.cpu_count() or 1)
     output = AtomicOutput(Path(out))
+    fields_output = AtomicOutput(Path(fields_out)) if fields_out else None
     try:
         configure_threads(os.cpu_count())
         classifier = Classifier.load(Path(model) if model else None)
@@ -268,9 +272,14 @@ def scan(
                 bar.update(1)
                 bar.set_postfix(digits=summary.digits + pending_digits, refresh=False)
             flush()
-        write_results(rows, output)
+        frame = rows_to_frame(rows)
+        if fields_output is not None:
+            write_frame(fields_frame(frame), fields_output)
+        write_frame(frame, output)
     except BaseException:
         output.discard()
+        if fields_output is not None:
+            fields_output.discard()
         raise
     summary.seconds = time.monotonic() - started
     log.info(

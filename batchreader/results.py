@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from batchreader.atomic import AtomicOutput
-from batchreader.schema import CONFIDENCE_DECIMALS, ResultRow, rows_to_frame
+from batchreader.schema import CONFIDENCE_DECIMALS, FIELD_COLUMNS, Status
 
 
 def write_frame(frame, output: AtomicOutput) -> None:
@@ -16,6 +16,33 @@ def write_frame(frame, output: AtomicOutput) -> None:
         raise
 
 
-def write_results(rows: list[ResultRow], output: AtomicOutput) -> None:
-    """Write result rows in the schema's column order and commit the file."""
-    write_frame(rows_to_frame(rows), output)
+def fields_frame(results):
+    """One row per field (a written number) from a results frame: its digits as a string
+    (leading zeros kept), how many, the weakest confidence, and the box around them."""
+    import pandas as pd
+
+    digits = results[results["status"].isin([Status.OK.value, Status.REVIEWED.value])]
+    rows = []
+    for (file, page, line, fld), group in digits.groupby(["file", "page", "line", "field"], sort=False):
+        group = group.sort_values("index")
+        x0, y0 = int(group["x"].min()), int(group["y"].min())
+        x1 = int((group["x"] + group["width"]).max())
+        y1 = int((group["y"] + group["height"]).max())
+        rows.append(
+            [
+                file,
+                int(page),
+                int(line),
+                int(fld),
+                "".join(str(int(d)) for d in group["digit"]),
+                len(group),
+                float(group["confidence"].min()),
+                x0,
+                y0,
+                x1 - x0,
+                y1 - y0,
+            ]
+        )
+    frame = pd.DataFrame(rows, columns=FIELD_COLUMNS)
+    frame["value"] = frame["value"].astype("string")
+    return frame

@@ -48,6 +48,26 @@ class ResultRow:
 COLUMNS: list[str] = [f.name for f in fields(ResultRow)]
 """Column order of the results CSV (stable: scripts rely on it)."""
 
+FIELD_COLUMNS: list[str] = [
+    "file",
+    "page",
+    "line",
+    "field",
+    "value",
+    "digits",
+    "min_confidence",
+    "x",
+    "y",
+    "width",
+    "height",
+]
+"""Column order of the fields CSV (``scan --fields``): one row per written number."""
+
+CORRECTION_COLUMNS: list[str] = ["file", "page", "x", "y", "width", "height", "digit", "corrected_digit", "note"]
+"""Column order of a corrections CSV exported from the review report. ``corrected_digit``
+is 0-9, or ``x`` for a mark that is not a digit; rows are matched to results by
+file, page and box."""
+
 INTEGER_COLUMNS = ["page", "line", "field", "index", "x", "y", "width", "height", "digit", "second_digit"]
 FLOAT_COLUMNS = ["confidence", "second_confidence"]
 CONFIDENCE_DECIMALS = 4

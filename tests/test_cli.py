@@ -39,6 +39,20 @@ def test_scan_in_process(scans, tmp_path):
     assert list(frame.columns) == COLUMNS and (frame["status"] == "ok").sum() >= 40
 
 
+def test_fields_output_keeps_numbers_as_written(scans, scans_truth, tmp_path):
+    out, fields = tmp_path / "r.csv", tmp_path / "fields.csv"
+    args = ["scan", str(scans / "clean.png"), "--out", str(out), "--fields", str(fields)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    frame = pd.read_csv(fields, dtype={"value": str})
+    from batchreader.schema import FIELD_COLUMNS
+
+    assert list(frame.columns) == FIELD_COLUMNS
+    truth = scans_truth[scans_truth["file"] == "clean.png"].sort_values(["line", "field", "index"])
+    expected = truth.groupby(["line", "field"])["digit"].apply(lambda d: "".join(map(str, d))).tolist()
+    assert (frame["value"].str.len() == frame["digits"]).all()
+    assert sum(v in expected for v in frame["value"]) >= 0.85 * len(expected)
+
+
 def test_exit_codes(scans, tmp_path):
     runner = CliRunner()
     missing = runner.invoke(main, ["scan", str(tmp_path / "nope"), "--out", str(tmp_path / "r.csv")])
