@@ -123,6 +123,13 @@ def threshold(ink: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.nda
     return seeded[labels]
 
 
+def masked_ink(gray: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
+    """Ink intensity where the page's strokes are, zero elsewhere: crop it at a known box
+    to re-cut a digit (review corrections) the way the scan saw it."""
+    ink = ink_map(gray)
+    return np.where(threshold(ink, config), ink, 0).astype(np.float32)
+
+
 def estimate_digit_height(mask: np.ndarray, floor: float = 10) -> float:
     """Median height of the page's plausible character-sized components, in pixels."""
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)

@@ -31,12 +31,13 @@ def test_version_and_help_do_not_load_tensorflow():
     assert result.exit_code == 0 and __version__ in result.output
 
 
-def test_scan_in_process(scans, tmp_path):
+def test_scan_in_process(scans, scans_truth, tmp_path):
     out = tmp_path / "r.csv"
     result = CliRunner().invoke(main, ["scan", str(scans / "clean.png"), "--out", str(out), "-j", "1"])
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
-    assert list(frame.columns) == COLUMNS and (frame["status"] == "ok").sum() >= 40
+    assert list(frame.columns) == COLUMNS
+    assert (frame["status"] == "ok").sum() >= 0.97 * (scans_truth["file"] == "clean.png").sum()
 
 
 def test_fields_output_keeps_numbers_as_written(scans, scans_truth, tmp_path):

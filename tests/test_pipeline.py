@@ -62,7 +62,7 @@ def test_same_input_same_bytes_whatever_the_jobs(scanned, scans, tmp_path):
     assert again.read_bytes() == out.read_bytes()
 
 
-def test_corrupt_and_empty_files_become_error_rows_and_the_batch_goes_on(scans, tmp_path):
+def test_corrupt_and_empty_files_become_error_rows_and_the_batch_goes_on(scans, scans_truth, tmp_path):
     folder = tmp_path / "mixed"
     shutil.copytree(scans, folder)
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
@@ -76,7 +76,7 @@ def test_corrupt_and_empty_files_become_error_rows_and_the_batch_goes_on(scans, 
     assert sorted(errors["file"]) == ["broken.png", "empty.pdf"]
     assert errors["error"].str.len().gt(0).all()
     assert "notes.txt" not in set(results["file"])
-    assert (results["status"] == "ok").sum() >= 190  # every other page still read
+    assert (results["status"] == "ok").sum() >= 0.97 * len(scans_truth)  # every other page still read
 
 
 def test_blank_page_gives_no_digits(tmp_path):

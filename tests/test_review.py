@@ -1,0 +1,136 @@
+"""The review report, corrections and fine-tuning on corrections, end to end."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import batchreader
+from batchreader.cli import main
+from batchreader.corrections import apply_corrections
+from batchreader.errors import CorrectionsError, ExitCode
+from batchreader.review import build_review
+from batchreader.schema import CORRECTION_COLUMNS, read_results
+
+EVIL = "<img src=x onerror=alert(1)>.png"
+
+
+@pytest.fixture(scope="module")
+def reviewed(scans, tmp_path_factory):
+    """A scan of the test scans plus a file with a hostile name, and its review report."""
+    root = tmp_path_factory.mktemp("review")
+    folder = root / "scans"
+    shutil.copytree(scans, folder)
+    shutil.copy(scans / "clean.png", folder / EVIL)
+    results = root / "results.csv"
+    batchreader.scan([folder], results, jobs=1)
+    report = root / "review.html"
+    summary = build_review(results, folder, report, threshold=0.999)
+    return folder, results, report, summary
+
+
+def _data(report) -> dict:
+    html = report.read_text(encoding="utf-8")
+    blob = re.search(r'<script id="review-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    return json.loads(blob)
+
+
+def test_report_lists_low_confidence_digits_sorted_with_pictures(reviewed):
+    _, results, report, summary = reviewed
+    data = _data(report)
+    frame = read_results(results)
+    expected = frame[(frame["status"] == "ok") & (frame["confidence"] < 0.999)]
+    assert summary.flagged == len(expected) == len(data["items"]) > 0
+    confidences = [it["confidence"] for it in data["items"]]
+    assert confidences == sorted(confidences)
+    for item in data["items"]:
+        for key in ("crop", "strip", "region"):
+            assert item[key].startswith("data:image/png;base64,")
+    assert data["summary"]["digits"] == int((frame["status"] == "ok").sum())
+    assert data["correction_columns"] == CORRECTION_COLUMNS
+
+
+def test_report_is_self_contained_and_escapes_names(reviewed):
+    _, _, report, _ = reviewed
+    html = report.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)\s*=\s*["\']?https?:', html)
+    assert "url(" not in html
+    assert "<img src=x" not in html  # the hostile file name only appears escaped inside the JSON
+    assert "Content-Security-Policy" in html
+
+
+def _corrections(results, tmp_path, rows):
+    frame = read_results(results)
+    ok = frame[frame["status"] == "ok"].head(len(rows))
+    out = []
+    for (_, r), (value, note) in zip(ok.iterrows(), rows):
+        out.append([r["file"], r["page"], r["x"], r["y"], r["width"], r["height"], r["digit"], value, note])
+    path = tmp_path / "corrections.csv"
+    pd.DataFrame(out, columns=CORRECTION_COLUMNS).to_csv(path, index=False)
+    return path, ok
+
+
+def test_apply_corrections_marks_rows_reviewed_or_rejected(reviewed, tmp_path):
+    _, results, _, _ = reviewed
+    path, ok = _corrections(results, tmp_path, [("7", "looked like a 1"), ("x", "a tick, not a digit")])
+    final = tmp_path / "final.csv"
+    assert apply_corrections(results, path, final) == 2
+    frame = read_results(final)
+    first = frame[
+        (frame["file"] == ok.iloc[0]["file"]) & (frame["x"] == ok.iloc[0]["x"]) & (frame["y"] == ok.iloc[0]["y"])
+    ]
+    assert first["status"].tolist() == ["reviewed"] and first["digit"].tolist() == [7]
+    second = frame[
+        (frame["file"] == ok.iloc[1]["file"]) & (frame["x"] == ok.iloc[1]["x"]) & (frame["y"] == ok.iloc[1]["y"])
+    ]
+    assert second["status"].tolist() == ["rejected"] and second["digit"].isna().all()
+    assert len(frame) == len(read_results(results))
+
+
+def test_corrections_that_match_nothing_are_refused(reviewed, tmp_path):
+    _, results, _, _ = reviewed
+    path = tmp_path / "bad.csv"
+    pd.DataFrame([["nope.png", 1, 1, 2, 3, 4, 5, "6", ""]], columns=CORRECTION_COLUMNS).to_csv(path, index=False)
+    with pytest.raises(CorrectionsError, match="match no result row"):
+        apply_corrections(results, path, tmp_path / "final.csv")
+    assert not (tmp_path / "final.csv").exists()
+    result = CliRunner().invoke(main, ["apply-corrections", str(results), str(path), "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == ExitCode.CORRECTIONS_ERROR
+    assert "match no result row" in result.output
+
+
+def test_scan_with_review_in_one_go(scans, tmp_path):
+    out, report = tmp_path / "r.csv", tmp_path / "review.html"
+    args = ["scan", str(scans / "clean.png"), "--out", str(out), "--review", str(report), "--threshold", "1.0"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    frame = read_results(out)
+    assert len(_data(report)["items"]) == int(((frame["status"] == "ok") & (frame["confidence"] < 1.0)).sum()) > 0
+
+
+def test_fine_tune_on_corrections(reviewed, tmp_path):
+    from batchreader.finetune import fine_tune
+    from batchreader.training import load_mnist
+    from tests.conftest import SUBSET
+
+    folder, results, _, _ = reviewed
+    frame = read_results(results)
+    ok = frame[frame["status"] == "ok"].head(12)
+    rows = [
+        [r["file"], r["page"], r["x"], r["y"], r["width"], r["height"], r["digit"], str(r["digit"]), ""]
+        for _, r in ok.iterrows()
+    ]
+    path = tmp_path / "corrections.csv"
+    pd.DataFrame(rows, columns=CORRECTION_COLUMNS).to_csv(path, index=False)
+    out = tmp_path / "tuned.keras"
+    card = fine_tune(None, out, load_mnist(SUBSET), path, folder, epochs=1, mnist_digits=600, command="test")
+    ft = card["fine_tuning"]
+    assert out.is_file() and ft["corrections"] == 12 and ft["held_out"] == 2
+    assert ft["accuracy_after"]["mnist_test"] > 0.95
+    assert ft["accuracy_after"]["held_out"] >= 0.5
+    assert batchreader.scan([folder / "clean.png"], tmp_path / "r.csv", model=out).digits > 30
