@@ -42,7 +42,7 @@ class _Group(click.Group):
                 click.echo(f"batchreader: hint: {exc.hint}", err=True)
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
-            click.echo("batchreader: interrupted; no output was written", err=True)
+            click.echo("batchreader: interrupted; no output was written (run the same command to resume)", err=True)
             ctx.exit(int(ExitCode.INTERRUPTED))
 
 
@@ -73,8 +73,13 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     type=click.FloatRange(0, 1),
     help="With --review: list digits below this confidence.",
 )
+@click.option("--force", is_flag=True, help="Read everything again, ignoring the journal of an interrupted run.")
+@click.option("--scheduler", help="Send pages to this Dask scheduler (tcp://HOST:8786); needs batchreader[dask].")
+@click.option("--dask-workers", type=click.IntRange(1, None), help="Or run a local Dask cluster of N workers.")
 @click.pass_context
-def scan(ctx, inputs, out, model, dpi, jobs, keep_rejected, fields_out, review_out, threshold) -> None:
+def scan(
+    ctx, inputs, out, model, dpi, jobs, keep_rejected, fields_out, review_out, threshold, force, scheduler, dask_workers
+) -> None:
     """Find and read every handwritten digit in INPUTS (files or folders) into a CSV."""
     from batchreader.pipeline import scan as run_scan
 
@@ -88,6 +93,9 @@ def scan(ctx, inputs, out, model, dpi, jobs, keep_rejected, fields_out, review_o
         keep_rejected=keep_rejected,
         progress=not quiet and sys.stderr.isatty(),
         fields_out=fields_out,
+        force=force,
+        scheduler=scheduler,
+        dask_workers=dask_workers,
     )
     if not quiet:
         click.echo(

@@ -22,6 +22,7 @@ import numpy as np
 from batchreader.atomic import AtomicOutput
 from batchreader.defaults import PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError
+from batchreader.journal import Journal
 from batchreader.model import NOT_A_DIGIT
 from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, PageFailure, discover, read_pages
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 CLASSIFY_CHUNK = 2048
 """Candidates gathered (across pages) before one batched call to the model."""
+FLUSH_SECONDS = 1.0
+"""...or after this long, so results reach the journal steadily on slow pages too."""
 
 
 @dataclass
@@ -94,7 +97,19 @@ def process_file(item: InputFile, dpi: float) -> list[PageCandidates]:
     return out
 
 
-def _process_all(files: list[InputFile], dpi: float, jobs: int) -> Iterator[list[PageCandidates]]:
+def _process_all(
+    files: list[InputFile], dpi: float, jobs: int, scheduler: str | None = None, dask_workers: int | None = None
+) -> Iterator[list[PageCandidates]]:
+    """Run :func:`process_file` over ``files``, yielding results in input order.
+
+    In this process (``jobs == 1``), in a local process pool, or on a Dask cluster
+    (``scheduler`` address, or a local cluster of ``dask_workers`` processes).
+    """
+    if scheduler or dask_workers:
+        from batchreader.distributed import dask_map
+
+        yield from dask_map(process_file, files, dpi, scheduler=scheduler, workers=dask_workers)
+        return
     if jobs <= 1 or len(files) <= 1:
         for item in files:
             yield process_file(item, dpi)
@@ -216,6 +231,9 @@ def scan(
     keep_rejected: bool = False,
     progress: bool = False,
     fields_out: Path | str | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    dask_workers: int | None = None,
 ) -> ScanSummary:
     """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
 
@@ -228,6 +246,9 @@ def scan(
         keep_rejected: also write marks judged not to be digits, with ``status=rejected``.
         progress: show a progress bar on stderr.
         fields_out: also write one row per field (written number) to this CSV.
+        force: ignore the journal of an interrupted run and read everything again.
+        scheduler: address of a Dask scheduler to send pages to (``tcp://host:8786``).
+        dask_workers: or start a local Dask cluster with this many worker processes.
 
     Raises:
         InputNotFoundError, ModelError, OutputError: before any page is read.
@@ -242,46 +263,63 @@ def scan(
     jobs = max(1, jobs or os.cpu_count() or 1)
     output = AtomicOutput(Path(out))
     fields_output = AtomicOutput(Path(fields_out)) if fields_out else None
+    journal = None
+    complete = False
     try:
         configure_threads(os.cpu_count())
         classifier = Classifier.load(Path(model) if model else None)
-        summary = ScanSummary(files=len(files))
-        rows: list[ResultRow] = []
+        settings = {"model_sha256": classifier.card["sha256"], "dpi": dpi, "keep_rejected": keep_rejected}
+        journal = Journal(Path(out), settings, force=force)
+        by_file: dict[str, list[ResultRow]] = {}
+        todo = []
+        for item in files:
+            done = journal.finished(item)
+            if done is None:
+                todo.append(item)
+            else:
+                by_file[item.name] = done
+        names = {item.name: item for item in todo}
         pending: list[PageCandidates] = []
         pending_digits = 0
+        last_flush = time.monotonic()
 
         def flush() -> None:
-            nonlocal pending, pending_digits
+            nonlocal pending, pending_digits, last_flush
             batch = [p.framed for p in pending if p.framed is not None and len(p.framed)]
             framed = np.concatenate(batch) if batch else np.zeros((0, 28, 28, 1), np.float32)
             probs = classifier.predict(framed)
-            summary.pages += sum(1 for p in pending if p.error is None)
-            summary.failed += sum(1 for p in pending if p.error is not None)
+            finished: dict[str, list[ResultRow]] = {}
             for row in rows_for_pages(pending, probs, keep_rejected):
-                _count(summary, row)
-                rows.append(row)
-            pending, pending_digits = [], 0
+                finished.setdefault(row.file, []).append(row)
+            for name, file_rows in finished.items():
+                journal.record(names[name], file_rows)
+                by_file[name] = file_rows
+            pending, pending_digits, last_flush = [], 0, time.monotonic()
 
         with _progress(len(files), progress) as bar:
-            for file_pages in _process_all(files, dpi, jobs):
-                for page in file_pages:
-                    pending.append(page)
-                    pending_digits += len(page.boxes)
-                if pending_digits >= CLASSIFY_CHUNK:
+            bar.update(len(files) - len(todo))
+            for file_pages in _process_all(todo, dpi, jobs, scheduler, dask_workers):
+                pending.extend(file_pages)
+                pending_digits += sum(len(p.boxes) for p in file_pages)
+                if pending_digits >= CLASSIFY_CHUNK or time.monotonic() - last_flush >= FLUSH_SECONDS:
                     flush()
                 bar.update(1)
-                bar.set_postfix(digits=summary.digits + pending_digits, refresh=False)
             flush()
+        rows = [row for item in files for row in by_file[item.name]]
         frame = rows_to_frame(rows)
         if fields_output is not None:
             write_frame(fields_frame(frame), fields_output)
         write_frame(frame, output)
+        complete = True
     except BaseException:
         output.discard()
         if fields_output is not None:
             fields_output.discard()
         raise
-    summary.seconds = time.monotonic() - started
+    finally:
+        if journal is not None:
+            journal.close(complete)
+    summary = summarise(rows, len(files), time.monotonic() - started)
     log.info(
         "%d files, %d pages, %d digits (mean confidence %.3f), %d rejected marks, %d failures in %.1f s",
         summary.files,
@@ -295,9 +333,19 @@ def scan(
     return summary
 
 
-def _count(summary: ScanSummary, row: ResultRow) -> None:
-    if row.status == Status.OK.value:
-        summary.digits += 1
-        summary.confidence_sum += row.confidence or 0.0
-    elif row.status == Status.REJECTED.value:
-        summary.rejected += 1
+def summarise(rows: list[ResultRow], files: int, seconds: float) -> ScanSummary:
+    """Count pages, digits, rejected marks and failures in result rows."""
+    summary = ScanSummary(files=files, seconds=seconds)
+    pages = set()
+    for row in rows:
+        if row.status == Status.ERROR.value:
+            summary.failed += 1
+            continue
+        pages.add((row.file, row.page))
+        if row.status == Status.OK.value:
+            summary.digits += 1
+            summary.confidence_sum += row.confidence or 0.0
+        elif row.status == Status.REJECTED.value:
+            summary.rejected += 1
+    summary.pages = len(pages)
+    return summary

@@ -1,0 +1,53 @@
+"""Sending pages to a Dask cluster (optional: ``pip install batchreader[dask]``).
+
+Workers decode, segment and frame whole files (the heavy, parallel part) and send
+back framed digits; the client classifies them in large batches, exactly as a local
+run does, so a cluster run writes the same CSV byte for byte. Workers never load
+TensorFlow: the model stays in one place, and the only traffic is scans' paths out
+and 28x28 digits back. The scans must be readable at the same path on every worker
+(shared storage).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+from batchreader.errors import BatchreaderError
+
+log = logging.getLogger(__name__)
+
+WINDOW = 64
+"""Files in flight at once per worker: keeps memory flat on the client for any batch size."""
+
+
+def dask_map(
+    func: Callable, files: list, dpi: float, scheduler: str | None = None, workers: int | None = None
+) -> Iterator:
+    """Yield ``func(file, dpi)`` for every file, in order, computed on a Dask cluster."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise BatchreaderError("the Dask backend is not installed", "pip install 'batchreader[dask]'") from exc
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        log.info("Dask: %d workers at %s", n_workers, client.scheduler.address)
+        window = WINDOW * n_workers
+        futures = []
+        for i, item in enumerate(files):
+            futures.append(client.submit(func, item, dpi, pure=False, key=f"batchreader-{i}-{item.name}"))
+            if len(futures) >= window:
+                yield futures.pop(0).result()
+        while futures:
+            yield futures.pop(0).result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
