@@ -119,6 +119,11 @@ def _process_all(
         yield from pool.map(process_file, files, [dpi] * len(files), chunksize=1)
 
 
+TEXT_MARKS = 2
+"""A field holding this many marks that are not digits (or more non-digits than digits)
+is printed or written text, such as a label 'Tel. 555': none of it is reported."""
+
+
 def rows_for_pages(pages: list[PageCandidates], probs: np.ndarray, keep_rejected: bool) -> Iterator[ResultRow]:
     """Turn classified candidates of several pages into result rows, in order."""
     offset = 0
@@ -126,52 +131,70 @@ def rows_for_pages(pages: list[PageCandidates], probs: np.ndarray, keep_rejected
         if page.error is not None:
             yield ResultRow(file=page.file, page=page.page, status=Status.ERROR.value, error=page.error)
             continue
-        page_rows = []
         page_probs = probs[offset : offset + len(page.boxes)]
         offset += len(page.boxes)
+        candidates = []
         for chosen in best_segmentation(page.boxes, page_probs):
             for box, p in chosen:
                 _, _, _, line, fld, x, y, w, h = box
                 digit_probs = p[:NOT_A_DIGIT]
                 first, second = np.argsort(digit_probs)[::-1][:2]
-                rejected = int(np.argmax(p)) == NOT_A_DIGIT
-                if rejected and not keep_rejected:
-                    continue
-                page_rows.append(
-                    ResultRow(
-                        file=page.file,
-                        page=page.page,
-                        line=line,
-                        field=fld,
-                        index=0,
-                        x=x,
-                        y=y,
-                        width=w,
-                        height=h,
-                        digit=int(first),
-                        confidence=float(digit_probs[first]),
-                        second_digit=int(second),
-                        second_confidence=float(digit_probs[second]),
-                        status=(Status.REJECTED if rejected else Status.OK).value,
-                    )
+                row = ResultRow(
+                    file=page.file,
+                    page=page.page,
+                    line=line,
+                    field=fld,
+                    index=0,
+                    x=x,
+                    y=y,
+                    width=w,
+                    height=h,
+                    digit=int(first),
+                    confidence=float(digit_probs[first]),
+                    second_digit=int(second),
+                    second_confidence=float(digit_probs[second]),
                 )
+                candidates.append((row, int(np.argmax(p)) == NOT_A_DIGIT))
+        text_fields = _text_fields(candidates)
+        page_rows = []
+        for row, rejected in candidates:
+            if rejected or (row.line, row.field) in text_fields:
+                if not keep_rejected:
+                    continue
+                row.status = Status.REJECTED.value
+            page_rows.append(row)
         if not page_rows:
             page_rows.append(ResultRow(file=page.file, page=page.page, status=Status.EMPTY.value))
         yield from _renumber(page_rows)
 
 
+def _text_fields(candidates: list[tuple[ResultRow, bool]]) -> set[tuple[int, int]]:
+    marks: dict[tuple[int, int], list[int]] = {}
+    for row, rejected in candidates:
+        counts = marks.setdefault((row.line, row.field), [0, 0])
+        counts[int(rejected)] += 1
+    return {key for key, (digits, other) in marks.items() if other >= TEXT_MARKS or other > digits}
+
+
 SEGMENT_PENALTY = 0.1
-"""Cost of each extra digit in a segmentation, in log-probability: a glyph is split only
-when its pieces are clearly better digits than the whole (halves of a 0 look like
-digits too)."""
+"""Cost of each extra piece in a segmentation, in log-probability: a glyph is split only
+when its pieces are clearly surer than the whole (halves of a 0 look like digits too)."""
+
+
+ONE_CHARACTER = 1.15
+"""Widest glyph (in heights) that is taken for a single character when it is not a digit."""
 
 
 def best_segmentation(boxes: list[tuple], probs: np.ndarray) -> Iterator[list[tuple[tuple, np.ndarray]]]:
     """For each slot, yield the pieces of the best path through its cut points.
 
-    Each piece scores log(probability of its likeliest digit) - SEGMENT_PENALTY; the
+    Each piece scores log(probability of its likeliest class) - SEGMENT_PENALTY; the
     path from the left edge to the right edge with the highest total wins (dynamic
-    programming over the cut points).
+    programming over the cut points), and pieces the model takes for non-digits are
+    dropped later. A glyph no wider than one character that the model takes for a
+    non-digit (a printed N, a letter) stays whole: its strokes alone would pass for
+    1s. A wider glyph is never taken whole as a non-digit: touching digits look like
+    a scribble as a whole, so its pieces must speak for themselves.
     """
     i = 0
     while i < len(boxes):
@@ -180,10 +203,17 @@ def best_segmentation(boxes: list[tuple], probs: np.ndarray) -> Iterator[list[tu
         last = 0
         while i < len(boxes) and boxes[i][0] == slot:
             start, end = boxes[i][1], boxes[i][2]
-            score = float(np.log(max(float(probs[i][:NOT_A_DIGIT].max()), 1e-9))) - SEGMENT_PENALTY
+            p = probs[i][:NOT_A_DIGIT] if start == 0 and boxes[i][7] > ONE_CHARACTER * boxes[i][8] else probs[i]
+            score = float(np.log(max(float(p.max()), 1e-9))) - SEGMENT_PENALTY
             pieces.setdefault(end, []).append((start, score, i))
             last = max(last, end)
             i += 1
+        whole = pieces[last][0][2] if pieces.get(last) and pieces[last][0][0] == 0 else None
+        if whole is not None and last > 1 and int(np.argmax(probs[whole])) == NOT_A_DIGIT:
+            width, height = boxes[whole][7], boxes[whole][8]
+            if width <= ONE_CHARACTER * height:
+                yield [(boxes[whole], probs[whole])]
+                continue
         best: dict[int, tuple[float, int, int]] = {0: (0.0, -1, -1)}  # point -> (total, previous point, row)
         for end in range(1, last + 1):
             for start, score, row in pieces.get(end, []):
