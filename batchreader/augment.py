@@ -109,19 +109,12 @@ _PRINTED = "0123456789" * 3 + "ABCDEFGHKMNPRSTUXYZabdeghkmnpqrstuxyz#%&$"
 
 def make_printed(rng: np.random.Generator) -> np.ndarray:
     """Return a 28x28 framed printed character (a digit two times in three): printed
-    numbers on forms are not handwriting and must not be read as such. Half come from
-    TrueType fonts, half from OpenCV's Hershey stroke fonts (upright and italic)."""
+    numbers on forms are not handwriting and must not be read as such."""
     from batchreader.fonts import TRAINING_FONTS, render_text
 
     char = str(rng.choice(list(_PRINTED)))
-    if rng.random() < 0.5:
-        size = int(rng.integers(18, 64))
-        marks = render_text(char, str(rng.choice(TRAINING_FONTS)), size).astype(np.float32) / 255.0
-    else:
-        font = _FONTS[int(rng.integers(len(_FONTS) - 2))] | (cv2.FONT_ITALIC if rng.random() < 0.3 else 0)
-        canvas = np.zeros((96, 96), np.uint8)
-        cv2.putText(canvas, char, (20, 75), font, 2.0, 255, int(rng.integers(1, 5)), cv2.LINE_AA)
-        marks = canvas.astype(np.float32) / 255.0
+    size = int(rng.integers(18, 64))
+    marks = render_text(char, str(rng.choice(TRAINING_FONTS)), size).astype(np.float32) / 255.0
     if rng.random() < 0.3:
         marks = cv2.GaussianBlur(marks, (0, 0), rng.uniform(0.4, 1.0))
     if rng.random() < 0.3:  # scanned print: thresholded, slightly bolder or thinner

@@ -39,6 +39,7 @@ def dask_map(
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         log.info("Dask: %d workers at %s", n_workers, client.scheduler.address)
+        client.run(_single_threaded_opencv)
         window = WINDOW * n_workers
         futures = []
         for i, item in enumerate(files):
@@ -51,3 +52,9 @@ def dask_map(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _single_threaded_opencv() -> None:
+    from batchreader.pipeline import single_threaded
+
+    single_threaded()

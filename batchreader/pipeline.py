@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from batchreader.atomic import AtomicOutput
@@ -97,6 +98,11 @@ def process_file(item: InputFile, dpi: float) -> list[PageCandidates]:
     return out
 
 
+def single_threaded() -> None:
+    """Worker set-up: one OpenCV thread per worker process, so N workers use N cores."""
+    cv2.setNumThreads(1)
+
+
 def _process_all(
     files: list[InputFile], dpi: float, jobs: int, scheduler: str | None = None, dask_workers: int | None = None
 ) -> Iterator[list[PageCandidates]]:
@@ -115,7 +121,7 @@ def _process_all(
             yield process_file(item, dpi)
         return
     # spawn, not fork: the parent may already hold TensorFlow's threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=single_threaded) as pool:
         yield from pool.map(process_file, files, [dpi] * len(files), chunksize=1)
 
 
@@ -296,7 +302,8 @@ def scan(
     journal = None
     complete = False
     try:
-        configure_threads(os.cpu_count())
+        # the workers keep `jobs` cores busy; TensorFlow's short batched calls get the rest
+        configure_threads(max(1, (os.cpu_count() or 1) - (jobs if jobs > 1 else 0)))
         classifier = Classifier.load(Path(model) if model else None)
         settings = {"model_sha256": classifier.card["sha256"], "dpi": dpi, "keep_rejected": keep_rejected}
         journal = Journal(Path(out), settings, force=force)

@@ -235,7 +235,7 @@ def _card(
             "command": command,
             "augmentation": "rotation, shear, scale/aspect, elastic, stroke thickness, broken strokes, "
             "blur, 1-bit threshold, shift, noise; class 'not-a-digit': generated marks (letters, X, ticks, "
-            "dashes, scribbles, blots, box corners) and printed characters (DejaVu and Hershey fonts)",
+            "dashes, scribbles, blots, box corners) and printed characters in DejaVu fonts",
         },
         "metrics": {"mnist_test": scores.to_dict()},
     }
