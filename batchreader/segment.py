@@ -104,23 +104,45 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     return cv2.subtract(paper, gray)
 
 
-def threshold(ink: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
-    """Binarise with hysteresis: strokes need a seed above Otsu's level (never below
-    ``min_contrast``) and grow through fainter pixels, so pencil holds together while
-    show-through and paper texture, which never reach the seed level, vanish.
+@dataclass
+class Components:
+    """Connected components of a binary page: the mask, its labels and per-label stats
+    (``cv2.CC_STAT_*`` columns; label 0 is the background)."""
 
-    Same result as ``skimage.filters.apply_hysteresis_threshold`` with 8-connectivity,
-    done with OpenCV's labelling, which is several times faster on a full page.
+    mask: np.ndarray
+    labels: np.ndarray
+    stats: np.ndarray
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> Components:
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+        return cls(mask.astype(bool), labels, stats)
+
+
+def threshold_components(ink: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> Components:
+    """Binarise with hysteresis and label the strokes in one pass.
+
+    Strokes need a seed above Otsu's level (never below ``min_contrast``) and grow
+    through fainter pixels, so pencil holds together while show-through and paper
+    texture, which never reach the seed level, vanish. Same result as
+    ``skimage.filters.apply_hysteresis_threshold`` with 8-connectivity; labelling the
+    faint mask once also gives the strokes' boxes, so the page is labelled once, not
+    three times (labelling is the costliest step on a full page).
     """
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     high = max(float(otsu), float(config.min_contrast))
     low = max(high * config.low_ratio, config.min_contrast * 0.6)
-    weak = (ink > low).astype(np.uint8)
-    n, labels = cv2.connectedComponents(weak, connectivity=8)
-    seeded = np.zeros(n, bool)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((ink > low).astype(np.uint8), connectivity=8)
+    seeded = np.zeros(len(stats), bool)
     seeded[np.unique(labels[ink > high])] = True
     seeded[0] = False
-    return seeded[labels]
+    stats[~seeded, cv2.CC_STAT_AREA] = 0  # faint-only components are not strokes
+    return Components(seeded[labels], labels, stats)
+
+
+def threshold(ink: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
+    """The stroke mask of :func:`threshold_components`."""
+    return threshold_components(ink, config).mask
 
 
 def masked_ink(gray: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
@@ -130,15 +152,13 @@ def masked_ink(gray: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.n
     return np.where(threshold(ink, config), ink, 0).astype(np.float32)
 
 
-def estimate_digit_height(mask: np.ndarray, floor: float = 10) -> float:
+def estimate_digit_height(stats: np.ndarray, image_height: int, floor: float = 10) -> float:
     """Median height of the page's plausible character-sized components, in pixels."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    h_img = mask.shape[0]
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     areas = stats[1:, cv2.CC_STAT_AREA]
-    ok = (heights >= floor) & (heights <= max(12, h_img * 0.8)) & (areas >= 12)
+    ok = (heights >= floor) & (heights <= max(12, image_height * 0.8)) & (areas >= 12)
     if not ok.any():
-        return float(max(8, min(h_img, 40)))
+        return float(max(8, min(image_height, 40)))
     # the taller half of components: dots, commas and stray pieces pull a plain median down
     hs = np.sort(heights[ok])
     return float(np.median(hs[len(hs) // 3 :]))
@@ -243,16 +263,18 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
     if gray.ndim != 2 or gray.size == 0:
         return []
     ink = ink_map(gray)
-    mask = threshold(ink, config)
-    if not mask.any():
+    comps = threshold_components(ink, config)
+    if not comps.mask.any():
         return []
     floor = float(config.min_digit_px)
     if dpi and dpi >= 150:  # phone photos claim 72 dpi and mean nothing by it
         floor = max(floor, config.min_digit_mm * dpi / 25.4)
-    digit_h = max(estimate_digit_height(mask, floor), floor)
-    mask, combs = remove_lines(mask, digit_h, config)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    if n <= 1:
+    digit_h = max(estimate_digit_height(comps.stats, gray.shape[0], floor), floor)
+    cleaned, combs = remove_lines(comps.mask, digit_h, config)
+    if cleaned is not comps.mask:  # lines were erased: the strokes changed
+        comps = Components.of(cleaned)
+    labels, stats = comps.labels, comps.stats
+    if len(stats) <= 1:
         return []
     boxes = stats[1:, :4].astype(np.int64)  # x, y, w, h
     areas = stats[1:, cv2.CC_STAT_AREA]
