@@ -165,18 +165,30 @@ def estimate_digit_height(stats: np.ndarray, image_height: int, floor: float = 1
 
 
 def remove_lines(
-    mask: np.ndarray, digit_height: float, config: SegmentConfig = DEFAULT_CONFIG
+    mask: np.ndarray, digit_height: float, config: SegmentConfig = DEFAULT_CONFIG, stats: np.ndarray | None = None
 ) -> tuple[np.ndarray, list[Box]]:
     """Erase printed rules: long straight horizontal and vertical runs (ruled lines, box
     frames, table grids) and the short straight separators standing on them (comb
     boxes), then repair the strokes that crossed the erased lines.
 
-    Returns the cleaned mask and the comb boxes found (lines carrying separators).
+    Returns the cleaned mask (``mask`` itself when nothing was erased) and the comb
+    boxes found (lines carrying separators). ``stats`` of the mask's components, when
+    given, let pages without any long component skip the search.
     """
     length = int(max(25, config.line_length * digit_height))
     m = mask.astype(np.uint8)
-    horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    # a straight run of `length` pixels lies in a component at least that wide (or tall):
+    # without one, the costly full-page openings can be skipped
+    wide = stats is None or (stats[1:, cv2.CC_STAT_WIDTH] >= length).any()
+    tall = stats is None or (stats[1:, cv2.CC_STAT_HEIGHT] >= length).any()
+    if not wide and not tall:
+        return mask, []
+    horiz = np.zeros_like(m)
+    vert = np.zeros_like(m)
+    if wide:
+        horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    if tall:
+        vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
     if not horiz.any() and not vert.any():
         return mask, []
     cleaned = m & ~(horiz | vert) & 1
@@ -270,7 +282,7 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
     if dpi and dpi >= 150:  # phone photos claim 72 dpi and mean nothing by it
         floor = max(floor, config.min_digit_mm * dpi / 25.4)
     digit_h = max(estimate_digit_height(comps.stats, gray.shape[0], floor), floor)
-    cleaned, combs = remove_lines(comps.mask, digit_h, config)
+    cleaned, combs = remove_lines(comps.mask, digit_h, config, comps.stats)
     if cleaned is not comps.mask:  # lines were erased: the strokes changed
         comps = Components.of(cleaned)
     labels, stats = comps.labels, comps.stats
