@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from batchreader.classify import Classifier
+from batchreader.classify import BATCH_SIZE, Classifier
 from batchreader.evaluation import evaluate_on_mnist
 from batchreader.training import load_mnist
 
@@ -34,7 +34,7 @@ def main() -> None:
         rates.append(len(x) / (time.perf_counter() - started))
     scores = evaluate_on_mnist(clf, data)
     print(f"model                 {clf.path.name} ({clf.card['architecture']['parameters']} parameters)")
-    print(f"classifier digits/s   {statistics.median(rates):,.0f} (median of {args.runs}, batches of 1024)")
+    print(f"classifier digits/s   {statistics.median(rates):,.0f} (median of {args.runs}, batches of {BATCH_SIZE})")
     print(f"MNIST test accuracy   {scores.accuracy:.4%}")
     print(f"ECE                   {scores.expected_calibration_error:.4%}")
     print(f"error in top 95%      {scores.error_rate_top95:.4%}")
