@@ -74,7 +74,7 @@ class SegmentConfig:
     min_height: float = 0.4
     max_height: float = 3.0
     merge_gap: float = 0.35
-    split_aspect: float = 0.9
+    split_aspect: float = 1.0
     """A glyph wider than this times its height may be several touching digits."""
     min_part: float = 0.12
     """Narrowest piece a cut may leave (a 1), in glyph heights."""
@@ -358,12 +358,12 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list
     k = max(3, int(h * 0.06)) | 1
     smooth = np.convolve(profile, np.ones(k, np.float32) / k, mode="same")
     margin = max(2, int(config.min_part * h))
-    spacing = max(2, int(0.1 * h))
+    spacing = max(2, int(0.15 * h))
     order = np.argsort(smooth[margin : w - margin], kind="stable") + margin
     limit = 0.6 * float(smooth.max())
     cuts: list[int] = []
     for col in order:
-        if smooth[col] > limit or len(cuts) >= 12:
+        if smooth[col] > limit or len(cuts) >= 8:
             break
         if all(abs(int(col) - c) >= spacing for c in cuts):
             cuts.append(int(col))
