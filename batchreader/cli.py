@@ -20,6 +20,20 @@ from batchreader.errors import BatchreaderError, ExitCode
 log = logging.getLogger("batchreader")
 
 
+def _dpi_option(help_text: str = "PDF render resolution."):
+    return click.option("--dpi", default=PDF_DPI, show_default=True, type=click.IntRange(50, 1200), help=help_text)
+
+
+def _threshold_option(help_text: str):
+    return click.option(
+        "--threshold", default=REVIEW_THRESHOLD, show_default=True, type=click.FloatRange(0, 1), help=help_text
+    )
+
+
+def _model_option(help_text: str = "Model .keras file (default: the shipped model)."):
+    return click.option("--model", type=click.Path(path_type=Path), help=help_text)
+
+
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     handler = logging.StreamHandler(sys.stderr)
@@ -60,19 +74,13 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Results CSV to write.")
-@click.option("--model", type=click.Path(path_type=Path), help="Model .keras file (default: the shipped model).")
-@click.option("--dpi", default=PDF_DPI, show_default=True, type=click.IntRange(50, 1200), help="PDF render resolution.")
+@_model_option()
+@_dpi_option()
 @click.option("--jobs", "-j", type=click.IntRange(1, None), help="Worker processes (default: all cores).")
 @click.option("--keep-rejected", is_flag=True, help="Also write marks judged not to be digits (status=rejected).")
 @click.option("--fields", "fields_out", type=click.Path(path_type=Path), help="Also write one row per number.")
 @click.option("--review", "review_out", type=click.Path(path_type=Path), help="Also write the review report (HTML).")
-@click.option(
-    "--threshold",
-    default=REVIEW_THRESHOLD,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="With --review: list digits below this confidence.",
-)
+@_threshold_option("With --review: list digits below this confidence.")
 @click.option("--force", is_flag=True, help="Read everything again, ignoring the journal of an interrupted run.")
 @click.option("--scheduler", help="Send pages to this Dask scheduler (tcp://HOST:8786); needs batchreader[dask].")
 @click.option("--dask-workers", type=click.IntRange(1, None), help="Or run a local Dask cluster of N workers.")
@@ -117,20 +125,8 @@ def scan(
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--scans", required=True, type=click.Path(path_type=Path), help="The folder or file that was scanned.")
 @click.option("--out", "-o", default="review.html", show_default=True, type=click.Path(path_type=Path))
-@click.option(
-    "--threshold",
-    default=REVIEW_THRESHOLD,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="List digits whose confidence is below this.",
-)
-@click.option(
-    "--dpi",
-    default=PDF_DPI,
-    show_default=True,
-    type=click.IntRange(50, 1200),
-    help="PDF render resolution used by the scan.",
-)
+@_threshold_option("List digits whose confidence is below this.")
+@_dpi_option("PDF render resolution used by the scan.")
 @click.pass_context
 def review(ctx, results, scans, out, threshold, dpi) -> None:
     """Write an HTML report of the low-confidence digits in RESULTS, for a person to check."""
@@ -219,7 +215,7 @@ def train(
 
 
 @main.command("evaluate-model")
-@click.option("--model", type=click.Path(path_type=Path), help="Model .keras file (default: the shipped model).")
+@_model_option()
 @click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
 @click.option(
     "--report-dir",
