@@ -335,7 +335,13 @@ def scan(
 
         with _progress(len(files), progress) as bar:
             bar.update(len(files) - len(todo))
+            pages_done = digits_found = 0
+            loop_started = time.monotonic()
             for file_pages in _process_all(todo, dpi, jobs, scheduler, dask_workers):
+                pages_done += len(file_pages)
+                digits_found += sum(len({b[0] for b in p.boxes}) for p in file_pages)
+                rate = digits_found / max(1e-6, time.monotonic() - loop_started)
+                bar.set_postfix(pages=pages_done, digits_per_s=f"{rate:.0f}", refresh=False)
                 pending.extend(file_pages)
                 pending_digits += sum(len(p.boxes) for p in file_pages)
                 if pending_digits >= CLASSIFY_CHUNK or time.monotonic() - last_flush >= FLUSH_SECONDS:
