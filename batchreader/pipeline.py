@@ -26,7 +26,7 @@ from batchreader.errors import ExitCode, InputNotFoundError
 from batchreader.journal import Journal
 from batchreader.model import NOT_A_DIGIT
 from batchreader.normalize import to_mnist_batch
-from batchreader.pages import InputFile, PageFailure, discover, read_pages
+from batchreader.pages import InputFile, Page, PageFailure, discover, read_pages
 from batchreader.results import fields_frame, write_frame
 from batchreader.schema import ResultRow, Status, rows_to_frame
 from batchreader.segment import segment, segments
@@ -84,18 +84,21 @@ def process_file(item: InputFile, dpi: float) -> list[PageCandidates]:
             out.append(PageCandidates(page.file, page.number, error=page.message))
             continue
         try:
-            glyphs = segment(page.gray, page.dpi)
+            out.append(_candidates(page))
         except Exception as exc:  # a page that breaks segmentation is that page's error row
             log.exception("segmentation failed on %s page %d", page.file, page.number)
             out.append(PageCandidates(page.file, page.number, error=f"segmentation failed: {exc}"))
-            continue
-        boxes, inks = [], []
-        for slot, glyph in enumerate(glyphs):
-            for start, end, p in segments(glyph):
-                boxes.append((slot, start, end, glyph.line, glyph.field, p.x, p.y, p.width, p.height))
-                inks.append(p.ink)
-        out.append(PageCandidates(page.file, page.number, boxes, to_mnist_batch(inks)))
     return out
+
+
+def _candidates(page: Page) -> PageCandidates:
+    """Every candidate of one page: each glyph whole and its pieces between cut points, framed."""
+    boxes, inks = [], []
+    for slot, glyph in enumerate(segment(page.gray, page.dpi)):
+        for start, end, p in segments(glyph):
+            boxes.append((slot, start, end, glyph.line, glyph.field, p.x, p.y, p.width, p.height))
+            inks.append(p.ink)
+    return PageCandidates(page.file, page.number, boxes, to_mnist_batch(inks))
 
 
 def single_threaded() -> None:

@@ -374,7 +374,10 @@ def segments(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[tuple
     """Pieces between pairs of cut points (0 = left edge, len(cuts)+1 = right edge) that
     are wide enough for a 1 and narrow enough for one digit, plus the whole glyph.
 
-    Returns (start, end, piece) with start/end indices into the cut points.
+    Each cut follows the path of least ink from top to bottom near its column (digits
+    that lean into each other are parted along the gap between them, not straight
+    through a stroke). Returns (start, end, piece) with start/end indices into the cut
+    points.
     """
     edges = [0, *glyph.cuts, glyph.width]
     last = len(edges) - 1
@@ -382,6 +385,11 @@ def segments(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[tuple
     if not glyph.cuts:
         return out
     h = glyph.height
+    reach = max(1, int(0.2 * h))
+    paths = [np.zeros(h, np.int32)]
+    paths += [_least_ink_path(glyph.ink, c, reach) for c in glyph.cuts]
+    paths.append(np.full(h, glyph.width, np.int32))
+    cols = np.arange(glyph.width)[None, :]
     for i in range(last):
         for j in range(i + 1, last + 1):
             if (i, j) == (0, last):
@@ -391,19 +399,47 @@ def segments(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[tuple
                 break
             if width < config.min_part * h:
                 continue
-            piece = _piece(glyph, edges[i], edges[j])
+            between = (cols >= paths[i][:, None]) & (cols < paths[j][:, None])
+            piece = _piece(glyph, np.where(between, glyph.ink, 0))
             if piece is not None:
                 out.append((i, j, piece))
     return out
 
 
-def _piece(glyph: Glyph, a: int, b: int) -> Glyph | None:
-    ink = glyph.ink[:, a:b]
+def _least_ink_path(ink: np.ndarray, column: int, reach: int) -> np.ndarray:
+    """Column per row of the top-to-bottom path through the least ink, moving at most one
+    column per row and staying within ``reach`` of ``column`` (dynamic programming)."""
+    h, w = ink.shape
+    lo, hi = max(0, column - reach), min(w, column + reach + 1)
+    band = (ink[:, lo:hi] > 0).astype(np.float32)
+    # a slight pull towards the valley column keeps paths straight through empty space
+    band += 0.01 * np.abs(np.arange(lo, hi) - column)[None, :] / max(1, reach)
+    cost = band.copy()
+    step = np.zeros(band.shape, np.int8)
+    for r in range(1, h):
+        prev = cost[r - 1]
+        left = np.concatenate([[np.inf], prev[:-1]])
+        right = np.concatenate([prev[1:], [np.inf]])
+        choices = np.stack([left, prev, right])
+        best = choices.argmin(axis=0)
+        cost[r] += choices[best, np.arange(band.shape[1])]
+        step[r] = best.astype(np.int8) - 1
+    path = np.zeros(h, np.int32)
+    x = int(cost[-1].argmin())
+    for r in range(h - 1, -1, -1):
+        path[r] = lo + x
+        x += int(step[r, x])
+    return path
+
+
+def _piece(glyph: Glyph, ink: np.ndarray) -> Glyph | None:
+    """The part of ``glyph`` holding ``ink`` (a masked copy of its ink), cropped to it."""
     rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
     if rows.size == 0:
         return None
-    ink = ink[rows[0] : rows[-1] + 1]
-    return Glyph(glyph.x + a, glyph.y + int(rows[0]), b - a, ink.shape[0], ink)
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return Glyph(glyph.x + int(cols[0]), glyph.y + int(rows[0]), ink.shape[1], ink.shape[0], ink)
 
 
 def _box_of(glyph: Glyph, boxes: list[Box], digit_h: float) -> int | None:

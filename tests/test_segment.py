@@ -80,3 +80,18 @@ def test_reading_order_tolerates_skew():
     ordered = order_glyphs(glyphs, 60)
     assert [g.line for g in ordered] == [1] * 6 + [2] * 6
     assert [g.x for g in ordered[:6]] == [0, 100, 200, 300, 400, 500]
+
+
+def test_cuts_follow_the_gap_between_leaning_digits():
+    from batchreader.segment import _least_ink_path
+
+    ink = np.zeros((40, 40), np.float32)
+    for r in range(40):  # two strokes leaning right, 6 px apart, touching nowhere
+        ink[r, 5 + r // 4 : 9 + r // 4] = 1
+        ink[r, 15 + r // 4 : 19 + r // 4] = 1
+    path = _least_ink_path(ink, column=14, reach=8)
+    assert all(ink[r, path[r]] == 0 for r in range(40))  # a straight cut would cross a stroke
+    glyph = Glyph(0, 0, 40, 40, ink)
+    glyph.cuts = [14]
+    (left,) = [p for start, end, p in segments(glyph) if (start, end) == (0, 1)]
+    assert (left.ink > 0).sum() == 40 * 4  # exactly the first stroke, whole
