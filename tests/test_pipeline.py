@@ -100,3 +100,28 @@ def test_problems_are_reported_before_any_work_and_old_output_is_kept(scans, tmp
         batchreader.scan([scans], tmp_path)  # a folder is not a CSV
     assert out.read_text() == "precious"
     assert not list(tmp_path.glob(".*.part"))
+
+
+def test_printed_words_and_x_marks_are_not_digits(tmp_path):
+    """Form print (in fonts the model never trained on) and X marks in empty boxes."""
+    import cv2
+
+    from batchreader.fonts import HELD_OUT_FONTS, render_text
+
+    page = np.full((1200, 1700), 250, np.uint8)
+    y = 150
+    for word in ["Total", "Date:", "Amount", "Signature", "Name", "Account", "Remarks"]:
+        for k, font in enumerate(HELD_OUT_FONTS[:3]):
+            stamp = render_text(word, font, 48)
+            h, w = stamp.shape
+            region = page[y : y + h, 100 + k * 500 : 100 + k * 500 + w]
+            np.minimum(region, 255 - stamp, out=region)
+        y += 120
+    for i in range(4):
+        x0 = 200 + i * 300
+        cv2.line(page, (x0, 1050), (x0 + 60, 1110), 20, 6)
+        cv2.line(page, (x0 + 60, 1050), (x0, 1110), 20, 6)
+    cv2.imwrite(str(tmp_path / "form.png"), page)
+    summary = batchreader.scan([tmp_path / "form.png"], tmp_path / "r.csv")
+    assert summary.digits == 0
+    assert read_results(tmp_path / "r.csv")["status"].tolist() == ["empty"]
