@@ -410,25 +410,26 @@ def _least_ink_path(ink: np.ndarray, column: int, reach: int) -> np.ndarray:
     """Column per row of the top-to-bottom path through the least ink, moving at most one
     column per row and staying within ``reach`` of ``column`` (dynamic programming)."""
     h, w = ink.shape
+    if not ink[:, column].any():
+        return np.full(h, column, np.int32)  # a clean gap: the straight cut is the best path
     lo, hi = max(0, column - reach), min(w, column + reach + 1)
     band = (ink[:, lo:hi] > 0).astype(np.float32)
     # a slight pull towards the valley column keeps paths straight through empty space
     band += 0.01 * np.abs(np.arange(lo, hi) - column)[None, :] / max(1, reach)
     cost = band.copy()
-    step = np.zeros(band.shape, np.int8)
     for r in range(1, h):
         prev = cost[r - 1]
-        left = np.concatenate([[np.inf], prev[:-1]])
-        right = np.concatenate([prev[1:], [np.inf]])
-        choices = np.stack([left, prev, right])
-        best = choices.argmin(axis=0)
-        cost[r] += choices[best, np.arange(band.shape[1])]
-        step[r] = best.astype(np.int8) - 1
+        best = prev.copy()
+        np.minimum(best[1:], prev[:-1], out=best[1:])  # from the left neighbour
+        np.minimum(best[:-1], prev[1:], out=best[:-1])  # from the right neighbour
+        cost[r] += best
     path = np.zeros(h, np.int32)
     x = int(cost[-1].argmin())
-    for r in range(h - 1, -1, -1):
-        path[r] = lo + x
-        x += int(step[r, x])
+    path[-1] = lo + x
+    for r in range(h - 1, 0, -1):  # walk back through the cheapest predecessor
+        a, b = max(0, x - 1), min(cost.shape[1], x + 2)
+        x = a + int(cost[r - 1, a:b].argmin())
+        path[r - 1] = lo + x
     return path
 
 
