@@ -24,7 +24,9 @@ demo: install
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    for try in 1 2; do \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && break; \
+	      sleep 5; done; \
 	  else echo "chromium is not installed: the browser test will be skipped (apt-get install chromium)"; fi; }
 
 test: install browser
