@@ -8,7 +8,7 @@ noise, JPEG and 1-bit thresholding. Every digit's box and label is recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -305,11 +305,6 @@ def render_pages(
         start += used
         pages.append(page)
     return pages
-
-
-def with_dpi(style: Style, dpi: int) -> Style:
-    """The same style at another resolution."""
-    return replace(style, dpi=dpi)
 
 
 def save_scan(pages: list[SynthPage], path, dpi: int, binary: bool = False, quality: int = 85) -> None:
