@@ -133,3 +133,20 @@ def test_train_and_evaluate_commands(tmp_path):
     assert (report / "mistakes.png").stat().st_size > 1000
     missing = runner.invoke(main, ["train", "--data", str(tmp_path / "none.npz"), "--out", str(model)])
     assert missing.exit_code == 6 and "--data" in missing.output
+
+
+def test_ctrl_c_exits_130_and_keeps_the_old_output(scans, tmp_path, monkeypatch):
+    import batchreader.pipeline as pipeline
+
+    out = tmp_path / "r.csv"
+    out.write_text("previous results")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "rows_for_pages", interrupted)  # Ctrl-C in the middle of the batch
+    result = CliRunner().invoke(main, ["scan", str(scans / "clean.png"), "--out", str(out), "-j", "1"])
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert "run the same command to resume" in result.output
+    assert out.read_text() == "previous results"
+    assert not list(tmp_path.glob(".r.*.part"))
