@@ -30,6 +30,9 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+_LOADED: dict[tuple[str, str], Classifier] = {}
+
+
 @dataclass
 class Classifier:
     """A loaded, verified model and its card."""
@@ -41,9 +44,16 @@ class Classifier:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Classifier:
-        """Verify ``path`` (default: the shipped model) against its card, then load it safely."""
+        """Verify ``path`` (default: the shipped model) against its card, then load it safely.
+
+        A model already loaded in this process, unchanged on disk, is reused: repeated
+        ``batchreader.scan`` calls do not rebuild the graph each time.
+        """
         path = Path(path) if path is not None else default_model_path()
         card = verify_model(path)
+        key = (str(path.resolve()), card["sha256"])
+        if key in _LOADED:
+            return _LOADED[key]
         keras = import_keras()
 
         try:
@@ -54,7 +64,8 @@ class Classifier:
         import tensorflow as tf
 
         infer = tf.function(lambda batch: model(batch, training=False))
-        return cls(model=model, card=card, path=path, _infer=infer)
+        _LOADED[key] = cls(model=model, card=card, path=path, _infer=infer)
+        return _LOADED[key]
 
     @property
     def temperature(self) -> float:

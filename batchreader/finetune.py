@@ -95,7 +95,9 @@ def fine_tune(
     x_test = (data.x_test / 255.0).astype(np.float32)[..., None]
     y_test = data.y_test.astype(np.int32)
 
-    model = clf.model
+    # a copy: the loaded model is shared by every scan in this process and must not change
+    model = keras.models.clone_model(clf.model)
+    model.set_weights(clf.model.get_weights())
     before = {"mnist_test": _accuracy(model, x_test, y_test), "held_out": _accuracy(model, x_c[hold], y_c[hold])}
     # corrections are repeated until they make about a tenth of the mix: enough to
     # learn from, too few to make the model forget MNIST
