@@ -27,7 +27,7 @@ from batchreader.modelcard import card_path, sha256_file, write_json_atomic
 from batchreader.normalize import to_mnist
 from batchreader.pages import InputFile, Page, read_pages
 from batchreader.segment import masked_ink
-from batchreader.training import Mnist, _save_model_atomic
+from batchreader.training import Mnist, save_model_atomic
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def fine_tune(
     temperature = fit_temperature(np.asarray(model.predict(x_val, batch_size=1024, verbose=0)), y_val)
     test_probs = softmax(np.asarray(model.predict(x_test, batch_size=1024, verbose=0)), temperature)
     scores = score(test_probs, y_test.astype(np.int64), CLASS_NAMES)
-    _save_model_atomic(model, Path(out))
+    save_model_atomic(model, Path(out))
     card = dict(clf.card)
     card.update(
         name=Path(out).stem,

@@ -179,13 +179,14 @@ def train(
     scores = score(test_probs, data.y_test.astype(np.int64), CLASS_NAMES)
     log.info("MNIST test accuracy %.4f, ECE %.4f", scores.accuracy, scores.expected_calibration_error)
 
-    _save_model_atomic(model, out)
+    save_model_atomic(model, out)
     card = _card(model, out, data, cfg, scores, temperature, seconds, len(history.epoch), command, tf.__version__)
     write_json_atomic(card_path(out), card)
     return card
 
 
-def _save_model_atomic(model: Any, out: Path) -> None:
+def save_model_atomic(model: Any, out: Path) -> None:
+    """Save a Keras model to ``out`` through a temporary file and a rename."""
     output = AtomicOutput(out, suffix=".keras")  # Keras insists on the suffix
     try:
         model.save(output.tmp)
