@@ -132,6 +132,8 @@ def build_review(
         results = read_results(results_path)
         digits = results[results["status"] == Status.OK.value]
         flagged = digits[digits["confidence"] < threshold].sort_values("confidence", kind="stable")
+        # one grouping of all digits by number, not a scan of the whole table per flagged digit
+        fields = digits.groupby(["file", "page", "line", "field"], sort=False)
         items = []
         for file, rows in flagged.groupby("file", sort=True):
             wanted = {int(p) for p in rows["page"]}
@@ -140,12 +142,7 @@ def build_review(
                 if not isinstance(page, Page) or page.number not in wanted:
                     continue
                 for idx, row in rows[rows["page"] == page.number].iterrows():
-                    same_field = digits[
-                        (digits["file"] == file)
-                        & (digits["page"] == page.number)
-                        & (digits["line"] == row["line"])
-                        & (digits["field"] == row["field"])
-                    ]
+                    same_field = fields.get_group((file, page.number, row["line"], row["field"]))
                     item = {
                         "id": f"{file}|{page.number}|{row['x']}|{row['y']}|{row['width']}|{row['height']}",
                         "order": int(idx),
