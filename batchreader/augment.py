@@ -26,8 +26,9 @@ def augment_digit(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         a = _elastic(a, rng)
     if rng.random() < 0.5:
         a = _thickness(a, rng)
-    if rng.random() < 0.1:
-        a = _break_stroke(a, rng)
+    if rng.random() < 0.2:  # fine pens and faint pencil break strokes, sometimes twice
+        for _ in range(int(rng.integers(1, 3))):
+            a = _break_stroke(a, rng)
     if rng.random() < 0.2:
         a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.6, 1.6))
     if rng.random() < 0.15:
@@ -177,7 +178,7 @@ def augment_batch(
     images: np.ndarray,
     labels: np.ndarray,
     rng: np.random.Generator,
-    nondigit_share: float = 0.12,
+    nondigit_share: float = 0.08,
     augment_share: float = 0.75,
     not_a_digit: int = 10,
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, Page, PageFailure, discover, read_pages
 from batchreader.results import fields_frame, write_frame
 from batchreader.schema import ResultRow, Status, rows_to_frame
-from batchreader.segment import segment, segments
+from batchreader.segment import Piece, clusters, segment, segments
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +40,33 @@ FLUSH_SECONDS = 1.0
 """...or after this long, so results reach the journal steadily on slow pages too."""
 
 
+class Candidate(NamedTuple):
+    """One candidate reading of part of a page: a glyph whole, a part of one between cut
+    points, or several glyphs joined (see :func:`batchreader.segment.segments`).
+
+    A slot is one cluster of glyphs; its candidates run between cut points ``start``
+    and ``end``, and the classifier's scores pick the best way through them
+    (:func:`best_segmentation`)."""
+
+    slot: int
+    start: int
+    end: int
+    kind: Piece
+    line: int
+    field: int
+    x: int
+    y: int
+    width: int
+    height: int
+
+
 @dataclass
 class PageCandidates:
     """What a worker hands back for one page: boxes and framed digits, or a failure."""
 
     file: str
     page: int | None
-    boxes: list[tuple[int, int, int, int, int, int, int, int, int]] = field(default_factory=list)
-    """(slot, start, end, line, field, x, y, width, height) for each framed candidate.
-
-    A slot is one glyph found on the page; its candidates are the pieces between cut
-    points ``start`` and ``end`` (the first is always the whole glyph); the
-    classifier's scores pick the best way through them (:func:`best_segmentation`)."""
+    boxes: list[Candidate] = field(default_factory=list)
     framed: np.ndarray | None = None
     error: str | None = None
 
@@ -94,9 +110,9 @@ def process_file(item: InputFile, dpi: float) -> list[PageCandidates]:
 def _candidates(page: Page) -> PageCandidates:
     """Every candidate of one page: each glyph whole and its pieces between cut points, framed."""
     boxes, inks = [], []
-    for slot, glyph in enumerate(segment(page.gray, page.dpi)):
-        for start, end, p in segments(glyph):
-            boxes.append((slot, start, end, glyph.line, glyph.field, p.x, p.y, p.width, p.height))
+    for slot, cluster in enumerate(clusters(segment(page.gray, page.dpi))):
+        for start, end, kind, p in segments(cluster):
+            boxes.append(Candidate(slot, start, end, kind, p.line, p.field, p.x, p.y, p.width, p.height))
             inks.append(p.ink)
     return PageCandidates(page.file, page.number, boxes, to_mnist_batch(inks))
 
@@ -144,26 +160,25 @@ def rows_for_pages(pages: list[PageCandidates], probs: np.ndarray, keep_rejected
         offset += len(page.boxes)
         candidates = []
         for chosen in best_segmentation(page.boxes, page_probs):
-            for box, p in chosen:
-                _, _, _, line, fld, x, y, w, h = box
+            for box, p, rejected in chosen:
                 digit_probs = p[:NOT_A_DIGIT]
                 first, second = np.argsort(digit_probs)[::-1][:2]
                 row = ResultRow(
                     file=page.file,
                     page=page.page,
-                    line=line,
-                    field=fld,
+                    line=box.line,
+                    field=box.field,
                     index=0,
-                    x=x,
-                    y=y,
-                    width=w,
-                    height=h,
+                    x=box.x,
+                    y=box.y,
+                    width=box.width,
+                    height=box.height,
                     digit=int(first),
                     confidence=float(digit_probs[first]),
                     second_digit=int(second),
                     second_confidence=float(digit_probs[second]),
                 )
-                candidates.append((row, int(np.argmax(p)) == NOT_A_DIGIT))
+                candidates.append((row, rejected))
         text_fields = _text_fields(candidates)
         page_rows = []
         for row, rejected in candidates:
@@ -193,36 +208,75 @@ when its pieces are clearly surer than the whole (halves of a 0 look like digits
 ONE_CHARACTER = 1.15
 """Widest glyph (in heights) that is taken for a single character when it is not a digit."""
 
+SURE_MARK = 0.9
+"""A glyph the model takes for a non-digit at least this surely is not cut into digits."""
 
-def best_segmentation(boxes: list[tuple], probs: np.ndarray) -> Iterator[list[tuple[tuple, np.ndarray]]]:
-    """For each slot, yield the pieces of the best path through its cut points.
+TOO_SHORT = 0.5
+"""A piece shorter than this share of its slot's tallest glyph is no digit by itself
+(the tail of a 2 cut off, a fragment of a broken stroke): at best a mark."""
 
-    Each piece scores log(probability of its likeliest class) - SEGMENT_PENALTY; the
-    path from the left edge to the right edge with the highest total wins (dynamic
-    programming over the cut points), and pieces the model takes for non-digits are
-    dropped later. A glyph no wider than one character that the model takes for a
-    non-digit (a printed N, a letter) stays whole: its strokes alone would pass for
-    1s. A wider glyph is never taken whole as a non-digit: touching digits look like
-    a scribble as a whole, so its pieces must speak for themselves.
+SHORT = 0.8
+"""Pieces shorter than this share of the slot's tallest glyph read as digits only at a
+cost (SHORT_COST per unit of height missing): a line's digits are of one size."""
+
+SHORT_COST = 2.0
+
+
+def best_segmentation(
+    boxes: list[Candidate], probs: np.ndarray
+) -> Iterator[list[tuple[Candidate, np.ndarray, bool]]]:
+    """For each slot, yield the candidates on the best path through its cut points, each
+    with its probabilities and whether it is rejected (not a digit).
+
+    Each candidate scores log(probability of its likeliest class) - SEGMENT_PENALTY;
+    the path from the first point to the last with the highest total wins (dynamic
+    programming over the points), and pieces the model takes for non-digits are
+    dropped later. So a glyph is cut only when its parts are surer than the whole, and
+    broken glyphs are joined only when the whole is surer than its parts.
+
+    A glyph no wider than one character that the model takes for a non-digit (a
+    printed N, a letter) is not cut: its strokes alone would pass for 1s. A wider glyph
+    is never taken whole as a non-digit (touching digits look like a scribble as a
+    whole, so its pieces must speak for themselves), and neither are joined glyphs
+    (joining exists to find a digit, not to hide two). Pieces much shorter than the
+    slot's glyphs pay for reading as digits (see SHORT and TOO_SHORT).
     """
     i = 0
     while i < len(boxes):
-        slot = boxes[i][0]
+        j = i
+        while j < len(boxes) and boxes[j].slot == boxes[i].slot:
+            j += 1
+        rows = range(i, j)
+        uncut = [
+            (boxes[r].start, boxes[r].end)
+            for r in rows
+            if boxes[r].kind == Piece.WHOLE
+            and probs[r][NOT_A_DIGIT] >= SURE_MARK
+            and boxes[r].width <= ONE_CHARACTER * boxes[r].height
+        ]
+        tallest = max(boxes[r].height for r in rows if boxes[r].kind != Piece.CUT)
         pieces: dict[int, list[tuple[int, float, int]]] = {}  # end -> [(start, score, row)]
+        marks: set[int] = set()  # rows that can only be marks
         last = 0
-        while i < len(boxes) and boxes[i][0] == slot:
-            start, end = boxes[i][1], boxes[i][2]
-            p = probs[i][:NOT_A_DIGIT] if start == 0 and boxes[i][7] > ONE_CHARACTER * boxes[i][8] else probs[i]
-            score = float(np.log(max(float(p.max()), 1e-9))) - SEGMENT_PENALTY
-            pieces.setdefault(end, []).append((start, score, i))
-            last = max(last, end)
-            i += 1
-        whole = pieces[last][0][2] if pieces.get(last) and pieces[last][0][0] == 0 else None
-        if whole is not None and last > 1 and int(np.argmax(probs[whole])) == NOT_A_DIGIT:
-            width, height = boxes[whole][7], boxes[whole][8]
-            if width <= ONE_CHARACTER * height:
-                yield [(boxes[whole], probs[whole])]
+        for r in rows:
+            box = boxes[r]
+            last = max(last, box.end)
+            if box.kind == Piece.CUT and any(a <= box.start and box.end <= b for a, b in uncut):
                 continue
+            digit_only = box.kind == Piece.JOINED or (
+                box.kind == Piece.WHOLE and box.width > ONE_CHARACTER * box.height
+            )
+            p = probs[r][:NOT_A_DIGIT] if digit_only else probs[r]
+            share = box.height / tallest
+            if share < TOO_SHORT and box.kind != Piece.WHOLE:
+                marks.add(r)
+                likely, cost = float(probs[r][NOT_A_DIGIT]), 0.0
+            elif int(np.argmax(p)) == NOT_A_DIGIT:
+                likely, cost = float(p.max()), 0.0
+            else:
+                likely, cost = float(p.max()), SHORT_COST * max(0.0, SHORT - share)
+            score = float(np.log(max(likely, 1e-9))) - SEGMENT_PENALTY - cost
+            pieces.setdefault(box.end, []).append((box.start, score, r))
         best: dict[int, tuple[float, int, int]] = {0: (0.0, -1, -1)}  # point -> (total, previous point, row)
         for end in range(1, last + 1):
             for start, score, row in pieces.get(end, []):
@@ -234,9 +288,11 @@ def best_segmentation(boxes: list[tuple], probs: np.ndarray) -> Iterator[list[tu
         point = last
         while point > 0:
             _, previous, row = best[point]
-            chosen.append((boxes[row], probs[row]))
+            rejected = row in marks or int(np.argmax(probs[row])) == NOT_A_DIGIT
+            chosen.append((boxes[row], probs[row], rejected))
             point = previous
         yield chosen[::-1]
+        i = j
 
 
 def _renumber(rows: list[ResultRow]) -> list[ResultRow]:
@@ -342,7 +398,7 @@ def scan(
             loop_started = time.monotonic()
             for file_pages in _process_all(todo, dpi, jobs, scheduler, dask_workers):
                 pages_done += len(file_pages)
-                digits_found += sum(len({b[0] for b in p.boxes}) for p in file_pages)
+                digits_found += sum(len({b.slot for b in p.boxes}) for p in file_pages)
                 rate = digits_found / max(1e-6, time.monotonic() - loop_started)
                 bar.set_postfix(pages=pages_done, digits_per_s=f"{rate:.0f}", refresh=False)
                 pending.extend(file_pages)

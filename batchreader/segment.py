@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from enum import IntEnum
 
 import cv2
 import numpy as np
@@ -82,6 +83,12 @@ class SegmentConfig:
     """Widest single digit, in glyph heights."""
     field_gap: float = 0.75
     line_tolerance: float = 0.6
+    join_gap: float = 0.1
+    """Glyphs of one field closer than this (in line heights) may be pieces of one broken digit."""
+    join_aspect: float = 1.0
+    """...when together they are no wider than this times their height."""
+    join_glyphs: int = 3
+    """Most glyphs one broken digit may have fallen into."""
 
 
 DEFAULT_CONFIG = SegmentConfig()
@@ -370,18 +377,100 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list
     return sorted(cuts)
 
 
-def segments(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[tuple[int, int, Glyph]]:
-    """Pieces between pairs of cut points (0 = left edge, len(cuts)+1 = right edge) that
-    are wide enough for a 1 and narrow enough for one digit, plus the whole glyph.
+class Piece(IntEnum):
+    """What a candidate is: a whole glyph, part of one between cuts, or glyphs joined."""
+
+    WHOLE = 0
+    CUT = 1
+    JOINED = 2
+
+
+def clusters(glyphs: list[Glyph], config: SegmentConfig = DEFAULT_CONFIG) -> list[list[Glyph]]:
+    """Group ordered glyphs into runs that may hold pieces of one broken digit.
+
+    A faint pencil stroke or a fine pen breaks a digit into several components side by
+    side (the bowl and stem of a 6, the tail of a 2). Consecutive glyphs of one field,
+    almost touching and together no wider than a digit, are candidates for joining;
+    whether they are joined is the classifier's call (:func:`segments`).
+    """
+    heights: dict[int, float] = {}
+    for line in {g.line for g in glyphs}:
+        heights[line] = float(np.median([g.height for g in glyphs if g.line == line]))
+    out: list[list[Glyph]] = []
+    for g in glyphs:
+        if out and _joinable(out[-1][-1], g, heights[g.line], config):
+            out[-1].append(g)
+        else:
+            out.append([g])
+    return out
+
+
+def _joinable(a: Glyph, b: Glyph, line_height: float, config: SegmentConfig) -> bool:
+    if (a.line, a.field) != (b.line, b.field):
+        return False
+    if b.x - a.right > config.join_gap * line_height:
+        return False
+    return _fits_one_digit([a, b], line_height, config)
+
+
+def _fits_one_digit(glyphs: list[Glyph], line_height: float, config: SegmentConfig) -> bool:
+    width = max(g.right for g in glyphs) - min(g.x for g in glyphs)
+    height = max(g.bottom for g in glyphs) - min(g.y for g in glyphs)
+    return width <= config.join_aspect * height and height <= config.max_height * line_height
+
+
+def segments(
+    cluster: list[Glyph] | Glyph, config: SegmentConfig = DEFAULT_CONFIG
+) -> list[tuple[int, int, Piece, Glyph]]:
+    """Every candidate reading of a cluster of glyphs (see :func:`clusters`), as pieces
+    between cut points.
+
+    The points are each glyph's left edge, its cut columns, and the right edge of the
+    last glyph (one glyph's right edge is the next one's left edge). Candidates are:
+    each glyph whole; the parts of a glyph between two of its cuts that are wide enough
+    for a 1 and narrow enough for one digit; and runs of up to ``join_glyphs`` whole
+    glyphs joined, when together they fit one digit. Returns (start, end, kind, piece)
+    with start/end indices into the cluster's points; the classifier's scores pick the
+    best path from the first point to the last.
 
     Each cut follows the path of least ink from top to bottom near its column (digits
     that lean into each other are parted along the gap between them, not straight
-    through a stroke). Returns (start, end, piece) with start/end indices into the cut
-    points.
+    through a stroke).
     """
+    glyphs = [cluster] if isinstance(cluster, Glyph) else cluster
+    out: list[tuple[int, int, Piece, Glyph]] = []
+    bases = [0]
+    for glyph in glyphs:
+        base = bases[-1]
+        out.extend((base + i, base + j, kind, p) for i, j, kind, p in _glyph_pieces(glyph, config))
+        bases.append(base + len(glyph.cuts) + 1)
+    if len(glyphs) > 1:
+        line_height = float(np.median([g.height for g in glyphs]))
+        for a in range(len(glyphs)):
+            for b in range(a + 2, min(len(glyphs), a + config.join_glyphs) + 1):
+                run = glyphs[a:b]
+                if _fits_one_digit(run, line_height, config):
+                    out.append((bases[a], bases[b], Piece.JOINED, _join(run)))
+    return out
+
+
+def _join(glyphs: list[Glyph]) -> Glyph:
+    """One glyph holding the ink of several (each keeps its own mask)."""
+    x0, y0 = min(g.x for g in glyphs), min(g.y for g in glyphs)
+    x1, y1 = max(g.right for g in glyphs), max(g.bottom for g in glyphs)
+    ink = np.zeros((y1 - y0, x1 - x0), np.float32)
+    for g in glyphs:
+        view = ink[g.y - y0 : g.bottom - y0, g.x - x0 : g.right - x0]
+        np.maximum(view, g.ink, out=view)
+    first = glyphs[0]
+    return Glyph(x0, y0, x1 - x0, y1 - y0, ink, first.line, first.field, first.index)
+
+
+def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, Piece, Glyph]]:
+    """The glyph whole, and its parts between pairs of its cut points."""
     edges = [0, *glyph.cuts, glyph.width]
     last = len(edges) - 1
-    out = [(0, last, glyph)]
+    out = [(0, last, Piece.WHOLE, glyph)]
     if not glyph.cuts:
         return out
     h = glyph.height
@@ -402,7 +491,7 @@ def segments(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[tuple
             between = (cols >= paths[i][:, None]) & (cols < paths[j][:, None])
             piece = _piece(glyph, np.where(between, glyph.ink, 0))
             if piece is not None:
-                out.append((i, j, piece))
+                out.append((i, j, Piece.CUT, piece))
     return out
 
 
@@ -440,7 +529,9 @@ def _piece(glyph: Glyph, ink: np.ndarray) -> Glyph | None:
     if rows.size == 0:
         return None
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    return Glyph(glyph.x + int(cols[0]), glyph.y + int(rows[0]), ink.shape[1], ink.shape[0], ink)
+    return Glyph(
+        glyph.x + int(cols[0]), glyph.y + int(rows[0]), ink.shape[1], ink.shape[0], ink, glyph.line, glyph.field
+    )
 
 
 def _box_of(glyph: Glyph, boxes: list[Box], digit_h: float) -> int | None:

@@ -84,7 +84,7 @@ class TrainConfig:
     validation_size: int = 5000
     steps_per_epoch: int | None = None
     """Limit steps per epoch (tiny runs for tests); None means the whole training split."""
-    nondigit_share: float = 0.12
+    nondigit_share: float = 0.08
     patience: int = 8
 
 

@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=100)
+    parser.add_argument("--styles", default=None, help="comma-separated subset of styles (default: all)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with np.load(args.mnist) as data:
@@ -44,7 +45,13 @@ def main() -> None:
         root.mkdir()
         rows = []
         offset = 0
+        wanted = args.styles.split(",") if args.styles else list(STYLES)
+        unknown = set(wanted) - set(STYLES)
+        if unknown:
+            parser.error(f"unknown styles: {', '.join(sorted(unknown))}")
         for k, (name, style) in enumerate(STYLES.items()):
+            if name not in wanted:
+                continue
             pages = render_pages(x[offset:], y[offset:], args.pages, style, seed=args.seed + k)
             offset = (offset + sum(len(p.truth) for p in pages)) % (len(x) - 2000)
             suffix = CONTAINER.get(name, ".png")
@@ -60,8 +67,7 @@ def main() -> None:
         summary = batchreader.scan([root], out, model=args.model, jobs=args.jobs)
         results = read_results(out)
     print(f"{'style':<14}{'digits':>8}{'recall':>9}{'precision':>11}{'correct':>9}{'fields':>9}{'classified':>12}")
-    styles = list(STYLES)
-    for name in [*styles, "overall"]:
+    for name in [*wanted, "overall"]:
         t = truth if name == "overall" else truth[truth["style"] == name]
         r = results[results["file"].isin(set(t["file"]))]
         a = compare(r, t)

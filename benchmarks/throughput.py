@@ -75,7 +75,7 @@ def stages(folder: Path, sample: int = 12) -> dict[str, float]:
     """Seconds per page of each stage, on one thread, over the first pages."""
     from batchreader.classify import Classifier
     from batchreader.normalize import to_mnist_batch
-    from batchreader.segment import segment, segments
+    from batchreader.segment import clusters, segment, segments
 
     clf = Classifier.load()
     clf.predict(np.zeros((64, 28, 28, 1), np.float32))
@@ -89,7 +89,7 @@ def stages(folder: Path, sample: int = 12) -> dict[str, float]:
             t0 = time.perf_counter()
             glyphs = segment(page.gray, page.dpi)
             t1 = time.perf_counter()
-            framed = to_mnist_batch([p.ink for g in glyphs for _, _, p in segments(g)])
+            framed = to_mnist_batch([p.ink for c in clusters(glyphs) for *_, p in segments(c)])
             t2 = time.perf_counter()
             clf.predict(framed)
             t3 = time.perf_counter()

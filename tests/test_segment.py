@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from batchreader.scoring import _overlap
-from batchreader.segment import Glyph, cut_candidates, ink_map, order_glyphs, segment, segments
+from batchreader.segment import Glyph, Piece, cut_candidates, ink_map, order_glyphs, segment, segments
 from batchreader.synth import STYLES, blank_page, render_pages
 
 
@@ -67,8 +67,8 @@ def test_cut_candidates_and_segments_for_touching_digits():
     glyph.cuts = cut_candidates(glyph)
     assert glyph.cuts and all(4 <= c <= 30 for c in glyph.cuts)
     pieces = segments(glyph)
-    assert pieces[0] == (0, len(glyph.cuts) + 1, glyph)  # the whole glyph is always a candidate
-    left = [p for start, end, p in pieces if start == 0 and end < len(glyph.cuts) + 1]
+    assert pieces[0] == (0, len(glyph.cuts) + 1, Piece.WHOLE, glyph)  # the whole glyph is always a candidate
+    left = [p for start, end, _, p in pieces if start == 0 and end < len(glyph.cuts) + 1]
     assert left and all(p.x == 0 and p.right <= 30 for p in left)
     assert cut_candidates(Glyph(0, 0, 20, 30, ink[:, :20])) == []  # narrow: never cut
 
@@ -93,5 +93,5 @@ def test_cuts_follow_the_gap_between_leaning_digits():
     assert all(ink[r, path[r]] == 0 for r in range(40))  # a straight cut would cross a stroke
     glyph = Glyph(0, 0, 40, 40, ink)
     glyph.cuts = [14]
-    (left,) = [p for start, end, p in segments(glyph) if (start, end) == (0, 1)]
+    (left,) = [p for start, end, _, p in segments(glyph) if (start, end) == (0, 1)]
     assert (left.ink > 0).sum() == 40 * 4  # exactly the first stroke, whole
