@@ -56,8 +56,9 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
         return out
     a = np.clip(a / level, 0.0, 1.0)
 
-    rows = np.flatnonzero((a > _CROP_LEVEL).any(axis=1))
-    cols = np.flatnonzero((a > _CROP_LEVEL).any(axis=0))
+    inked = a > _CROP_LEVEL
+    rows = np.flatnonzero(inked.any(axis=1))
+    cols = np.flatnonzero(inked.any(axis=0))
     if rows.size == 0:
         return out
     a = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -75,9 +76,8 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     mass = float(small.sum())
     if mass <= 0:
         return out
-    ys, xs = np.indices(small.shape, dtype=np.float32)
-    cy = float((small * ys).sum()) / mass
-    cx = float((small * xs).sum()) / mass
+    cy = float(small.sum(axis=1) @ np.arange(small.shape[0], dtype=np.float32)) / mass
+    cx = float(small.sum(axis=0) @ np.arange(small.shape[1], dtype=np.float32)) / mass
     # MNIST moved digits by whole pixels; rounding keeps strokes as sharp as the resize made them.
     top = int(round(MNIST_CENTRE - cy))
     left = int(round(MNIST_CENTRE - cx))

@@ -83,13 +83,13 @@ def test_reading_order_tolerates_skew():
 
 
 def test_cuts_follow_the_gap_between_leaning_digits():
-    from batchreader.segment import _least_ink_path
+    from batchreader.segment import _least_ink_paths
 
     ink = np.zeros((40, 40), np.float32)
     for r in range(40):  # two strokes leaning right, 6 px apart, touching nowhere
         ink[r, 5 + r // 4 : 9 + r // 4] = 1
         ink[r, 15 + r // 4 : 19 + r // 4] = 1
-    path = _least_ink_path(ink, column=14, reach=8)
+    (path,) = _least_ink_paths(ink, [14], reach=8)
     assert all(ink[r, path[r]] == 0 for r in range(40))  # a straight cut would cross a stroke
     glyph = Glyph(0, 0, 40, 40, ink)
     glyph.cuts = [14]
