@@ -14,9 +14,9 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -222,9 +222,7 @@ cost (SHORT_COST per unit of height missing): a line's digits are of one size.""
 SHORT_COST = 2.0
 
 
-def best_segmentation(
-    boxes: list[Candidate], probs: np.ndarray
-) -> Iterator[list[tuple[Candidate, np.ndarray, bool]]]:
+def best_segmentation(boxes: list[Candidate], probs: np.ndarray) -> Iterator[list[tuple[Candidate, np.ndarray, bool]]]:
     """For each slot, yield the candidates on the best path through its cut points, each
     with its probabilities and whether it is rejected (not a digit).
 

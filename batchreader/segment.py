@@ -569,7 +569,6 @@ def _least_ink_paths(ink: np.ndarray, columns: list[int], reach: int) -> list[np
     if not inked:
         return paths
     cols = np.array([columns[i] for i in inked])
-    span = 2 * reach + 1
     offsets = np.arange(-reach, reach + 1)
     # cost of each cell of each band; columns outside the glyph are forbidden
     padded = np.pad((ink > 0).astype(np.float32), ((0, 0), (reach, reach)), constant_values=1e6)
