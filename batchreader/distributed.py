@@ -1,17 +1,18 @@
 """Sending pages to a Dask cluster (optional: ``pip install batchreader[dask]``).
 
-Workers decode, segment and frame whole files (the heavy, parallel part) and send
-back framed digits; the client classifies them in large batches, exactly as a local
-run does, so a cluster run writes the same CSV byte for byte. Workers never load
-TensorFlow: the model stays in one place, and the only traffic is scans' paths out
-and 28x28 digits back. The scans must be readable at the same path on every worker
-(shared storage).
+Workers read whole files exactly as local worker processes do: decode, segment,
+classify (each worker loads the model once and keeps it), and send back the file's
+result rows; the client only journals them and writes the CSV, so a cluster run
+writes the same CSV byte for byte as a local run. The only traffic is scans' paths
+out and result rows back. The scans must be readable at the same path on every
+worker (shared storage), and every worker needs batchreader installed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from batchreader.errors import BatchreaderError
 
@@ -22,9 +23,9 @@ WINDOW = 64
 
 
 def dask_map(
-    func: Callable, files: list, dpi: float, scheduler: str | None = None, workers: int | None = None
+    func: Callable, files: list, *args: Any, scheduler: str | None = None, workers: int | None = None
 ) -> Iterator:
-    """Yield ``func(file, dpi)`` for every file, in order, computed on a Dask cluster."""
+    """Yield ``func(file, *args)`` for every file, in order, computed on a Dask cluster."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
@@ -43,7 +44,7 @@ def dask_map(
         window = WINDOW * n_workers
         futures = []
         for i, item in enumerate(files):
-            futures.append(client.submit(func, item, dpi, pure=False, key=f"batchreader-{i}-{item.name}"))
+            futures.append(client.submit(func, item, *args, pure=False, key=f"batchreader-{i}-{item.name}"))
             if len(futures) >= window:
                 yield futures.pop(0).result()
         while futures:

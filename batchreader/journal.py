@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +85,7 @@ class Journal:
 
     def record(self, item: InputFile, rows: list[ResultRow]) -> None:
         """Append one finished file; flushed at once so a killed run keeps it."""
-        entry = {"file": item.name, "signature": signature(item), "rows": [list(astuple(r)) for r in rows]}
+        entry = {"file": item.name, "signature": signature(item), "rows": [list(r.values()) for r in rows]}
         self._fh.write(json.dumps(entry) + "\n")
         self._fh.flush()
 

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import NamedTuple
@@ -30,14 +30,9 @@ from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, Page, PageFailure, discover, read_pages
 from batchreader.results import fields_frame, write_frame
 from batchreader.schema import ResultRow, Status, rows_to_frame
-from batchreader.segment import Piece, clusters, segment, segments
+from batchreader.segment import Glyph, Piece, clusters, segment, segments
 
 log = logging.getLogger(__name__)
-
-CLASSIFY_CHUNK = 2048
-"""Candidates gathered (across pages) before one batched call to the model."""
-FLUSH_SECONDS = 1.0
-"""...or after this long, so results reach the journal steadily on slow pages too."""
 
 
 class Candidate(NamedTuple):
@@ -61,17 +56,6 @@ class Candidate(NamedTuple):
 
 
 @dataclass
-class PageCandidates:
-    """What a worker hands back for one page: boxes and framed digits, or a failure."""
-
-    file: str
-    page: int | None
-    boxes: list[Candidate] = field(default_factory=list)
-    framed: np.ndarray | None = None
-    error: str | None = None
-
-
-@dataclass
 class ScanSummary:
     """What a scan did, for the closing log line and the exit code."""
 
@@ -92,29 +76,100 @@ class ScanSummary:
         return ExitCode.SOME_FILES_FAILED if self.failed else ExitCode.OK
 
 
-def process_file(item: InputFile, dpi: float) -> list[PageCandidates]:
-    """Decode, segment and frame every page of one file (runs in a worker)."""
-    out = []
+def process_file(
+    item: InputFile, dpi: float, model: Path | None, keep_rejected: bool, tf_threads: int = 1
+) -> list[ResultRow]:
+    """Read every page of one file: its result rows (runs in a worker).
+
+    The model is loaded once per process (:meth:`Classifier.load` keeps it), so each
+    worker pays for TensorFlow once. A page that cannot be decoded or read becomes an
+    error row; a model that cannot be loaded stops the run.
+    """
+    classifier = _classifier(model, tf_threads)
+    rows: list[ResultRow] = []
     for page in read_pages(item, dpi):
         if isinstance(page, PageFailure):
-            out.append(PageCandidates(page.file, page.number, error=page.message))
+            rows.append(ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=page.message))
             continue
         try:
-            out.append(_candidates(page))
-        except Exception as exc:  # a page that breaks segmentation is that page's error row
-            log.exception("segmentation failed on %s page %d", page.file, page.number)
-            out.append(PageCandidates(page.file, page.number, error=f"segmentation failed: {exc}"))
+            rows.extend(read_page(page, classifier, keep_rejected))
+        except Exception as exc:  # a page that breaks the reader is that page's error row
+            log.exception("reading failed on %s page %d", page.file, page.number)
+            rows.append(
+                ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=f"reading failed: {exc}")
+            )
+    return rows
+
+
+_THREADS_SET = False
+
+
+def _classifier(model: Path | None, tf_threads: int):
+    """The model, loaded once per process, with TensorFlow's pools sized on first use."""
+    global _THREADS_SET
+    from batchreader.classify import Classifier
+    from batchreader.tensorflow_env import configure_threads
+
+    if not _THREADS_SET:
+        configure_threads(tf_threads)
+        _THREADS_SET = True
+    return Classifier.load(model)
+
+
+def read_page(page: Page, classifier, keep_rejected: bool = False) -> list[ResultRow]:
+    """The result rows of one decoded page: segment, classify, choose, number."""
+    chosen = classify_glyphs(segment(page.gray, page.dpi), classifier)
+    return page_rows(page.file, page.number, chosen, keep_rejected)
+
+
+def classify_glyphs(glyphs: list[Glyph], classifier) -> list[list[tuple[Candidate, np.ndarray, bool]]]:
+    """Classify a page's glyphs and choose, per cluster, the best reading (see
+    :func:`best_segmentation`).
+
+    Lazily, in two rounds: first every glyph whole (and every candidate of clusters of
+    several glyphs); then the pieces between cut points, only for glyphs whose whole
+    reading is not already sure enough to beat any split. A split has at least two
+    pieces, each costing SEGMENT_PENALTY, so a whole glyph scoring at least
+    -2 * SEGMENT_PENALTY wins whatever its pieces say: skipping them changes no result
+    and halves the classifier's work on ordinary pages.
+    """
+    slots: list[list[tuple[Candidate, Glyph]]] = []
+    for slot, cluster in enumerate(clusters(glyphs)):
+        if len(cluster) == 1:
+            g = cluster[0]
+            found = [(0, len(g.cuts) + 1, Piece.WHOLE, g)]
+        else:
+            found = segments(cluster)
+        slots.append(_candidates(slot, found))
+    probs: list[list[np.ndarray]] = _predict(classifier, slots)
+    undecided = []
+    for slot, items in enumerate(slots):
+        whole, glyph = items[0]
+        if len(items) == 1 and glyph.cuts:
+            score, _ = _score(whole, probs[slot][0], whole.height)
+            if score < -2 * SEGMENT_PENALTY and not _sure_mark(whole, probs[slot][0]):
+                undecided.append(slot)
+    if undecided:
+        pieces = [_candidates(slot, segments(slots[slot][0][1])[1:]) for slot in undecided]
+        for slot, more, more_probs in zip(undecided, pieces, _predict(classifier, pieces)):
+            slots[slot].extend(more)
+            probs[slot].extend(more_probs)
+    return [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
+
+
+def _candidates(slot: int, found: list[tuple[int, int, Piece, Glyph]]) -> list[tuple[Candidate, Glyph]]:
+    return [(Candidate(slot, s, e, k, g.line, g.field, g.x, g.y, g.width, g.height), g) for s, e, k, g in found]
+
+
+def _predict(classifier, groups: list[list[tuple[Candidate, Glyph]]]) -> list[list[np.ndarray]]:
+    """Classify the glyphs of several groups in one batched call; probabilities per group."""
+    framed = to_mnist_batch([g.ink for group in groups for _, g in group])
+    flat = classifier.predict(framed) if len(framed) else np.zeros((0, NOT_A_DIGIT + 1), np.float32)
+    out, i = [], 0
+    for group in groups:
+        out.append(list(flat[i : i + len(group)]))
+        i += len(group)
     return out
-
-
-def _candidates(page: Page) -> PageCandidates:
-    """Every candidate of one page: each glyph whole and its pieces between cut points, framed."""
-    boxes, inks = [], []
-    for slot, cluster in enumerate(clusters(segment(page.gray, page.dpi))):
-        for start, end, kind, p in segments(cluster):
-            boxes.append(Candidate(slot, start, end, kind, p.line, p.field, p.x, p.y, p.width, p.height))
-            inks.append(p.ink)
-    return PageCandidates(page.file, page.number, boxes, to_mnist_batch(inks))
 
 
 def single_threaded() -> None:
@@ -123,25 +178,35 @@ def single_threaded() -> None:
 
 
 def _process_all(
-    files: list[InputFile], dpi: float, jobs: int, scheduler: str | None = None, dask_workers: int | None = None
-) -> Iterator[list[PageCandidates]]:
-    """Run :func:`process_file` over ``files``, yielding results in input order.
+    files: list[InputFile],
+    dpi: float,
+    jobs: int,
+    model: Path | None,
+    keep_rejected: bool,
+    scheduler: str | None = None,
+    dask_workers: int | None = None,
+) -> Iterator[list[ResultRow]]:
+    """Run :func:`process_file` over ``files``, yielding each file's rows in input order.
 
-    In this process (``jobs == 1``), in a local process pool, or on a Dask cluster
+    In this process (``jobs == 1``; TensorFlow gets every core), in a local process
+    pool (each worker one OpenCV and one TensorFlow thread), or on a Dask cluster
     (``scheduler`` address, or a local cluster of ``dask_workers`` processes).
     """
     if scheduler or dask_workers:
         from batchreader.distributed import dask_map
 
-        yield from dask_map(process_file, files, dpi, scheduler=scheduler, workers=dask_workers)
+        yield from dask_map(
+            process_file, files, dpi, model, keep_rejected, 1, scheduler=scheduler, workers=dask_workers
+        )
         return
     if jobs <= 1 or len(files) <= 1:
         for item in files:
-            yield process_file(item, dpi)
+            yield process_file(item, dpi, model, keep_rejected, os.cpu_count() or 1)
         return
-    # spawn, not fork: the parent may already hold TensorFlow's threads
+    # spawn, not fork: a library caller may already hold TensorFlow's threads
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=single_threaded) as pool:
-        yield from pool.map(process_file, files, [dpi] * len(files), chunksize=1)
+        n = len(files)
+        yield from pool.map(process_file, files, [dpi] * n, [model] * n, [keep_rejected] * n, [1] * n, chunksize=1)
 
 
 TEXT_MARKS = 2
@@ -149,47 +214,42 @@ TEXT_MARKS = 2
 is printed or written text, such as a label 'Tel. 555': none of it is reported."""
 
 
-def rows_for_pages(pages: list[PageCandidates], probs: np.ndarray, keep_rejected: bool) -> Iterator[ResultRow]:
-    """Turn classified candidates of several pages into result rows, in order."""
-    offset = 0
-    for page in pages:
-        if page.error is not None:
-            yield ResultRow(file=page.file, page=page.page, status=Status.ERROR.value, error=page.error)
-            continue
-        page_probs = probs[offset : offset + len(page.boxes)]
-        offset += len(page.boxes)
-        candidates = []
-        for chosen in best_segmentation(page.boxes, page_probs):
-            for box, p, rejected in chosen:
-                digit_probs = p[:NOT_A_DIGIT]
-                first, second = np.argsort(digit_probs)[::-1][:2]
-                row = ResultRow(
-                    file=page.file,
-                    page=page.page,
-                    line=box.line,
-                    field=box.field,
-                    index=0,
-                    x=box.x,
-                    y=box.y,
-                    width=box.width,
-                    height=box.height,
-                    digit=int(first),
-                    confidence=float(digit_probs[first]),
-                    second_digit=int(second),
-                    second_confidence=float(digit_probs[second]),
-                )
-                candidates.append((row, rejected))
-        text_fields = _text_fields(candidates)
-        page_rows = []
-        for row, rejected in candidates:
-            if rejected or (row.line, row.field) in text_fields:
-                if not keep_rejected:
-                    continue
-                row.status = Status.REJECTED.value
-            page_rows.append(row)
-        if not page_rows:
-            page_rows.append(ResultRow(file=page.file, page=page.page, status=Status.EMPTY.value))
-        yield from _renumber(page_rows)
+def page_rows(
+    file: str, page: int | None, chosen: list[list[tuple[Candidate, np.ndarray, bool]]], keep_rejected: bool
+) -> list[ResultRow]:
+    """Turn the chosen readings of one page into its result rows, numbered in order."""
+    candidates = []
+    for slot in chosen:
+        for box, p, rejected in slot:
+            digit_probs = p[:NOT_A_DIGIT]
+            first, second = np.argsort(digit_probs)[::-1][:2]
+            row = ResultRow(
+                file=file,
+                page=page,
+                line=box.line,
+                field=box.field,
+                index=0,
+                x=box.x,
+                y=box.y,
+                width=box.width,
+                height=box.height,
+                digit=int(first),
+                confidence=float(digit_probs[first]),
+                second_digit=int(second),
+                second_confidence=float(digit_probs[second]),
+            )
+            candidates.append((row, rejected))
+    text_fields = _text_fields(candidates)
+    rows = []
+    for row, rejected in candidates:
+        if rejected or (row.line, row.field) in text_fields:
+            if not keep_rejected:
+                continue
+            row.status = Status.REJECTED.value
+        rows.append(row)
+    if not rows:
+        rows.append(ResultRow(file=file, page=page, status=Status.EMPTY.value))
+    return _renumber(rows)
 
 
 def _text_fields(candidates: list[tuple[ResultRow, bool]]) -> set[tuple[int, int]]:
@@ -222,75 +282,74 @@ cost (SHORT_COST per unit of height missing): a line's digits are of one size.""
 SHORT_COST = 2.0
 
 
-def best_segmentation(boxes: list[Candidate], probs: np.ndarray) -> Iterator[list[tuple[Candidate, np.ndarray, bool]]]:
-    """For each slot, yield the candidates on the best path through its cut points, each
-    with its probabilities and whether it is rejected (not a digit).
+def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[tuple[Candidate, np.ndarray, bool]]:
+    """The candidates of one slot on the best path through its cut points, each with
+    its probabilities and whether it is rejected (not a digit).
 
-    Each candidate scores log(probability of its likeliest class) - SEGMENT_PENALTY;
-    the path from the first point to the last with the highest total wins (dynamic
-    programming over the points), and pieces the model takes for non-digits are
-    dropped later. So a glyph is cut only when its parts are surer than the whole, and
-    broken glyphs are joined only when the whole is surer than its parts.
+    Each candidate scores log(probability of its likeliest class) - SEGMENT_PENALTY
+    (see :func:`_score`); the path from the first point to the last with the highest
+    total wins (dynamic programming over the points), and pieces the model takes for
+    non-digits are dropped later. So a glyph is cut only when its parts are surer than
+    the whole, and broken glyphs are joined only when the whole is surer than its parts.
 
-    A glyph no wider than one character that the model takes for a non-digit (a
-    printed N, a letter) is not cut: its strokes alone would pass for 1s. A wider glyph
-    is never taken whole as a non-digit (touching digits look like a scribble as a
-    whole, so its pieces must speak for themselves), and neither are joined glyphs
-    (joining exists to find a digit, not to hide two). Pieces much shorter than the
-    slot's glyphs pay for reading as digits (see SHORT and TOO_SHORT).
+    A glyph no wider than one character that the model surely takes for a non-digit (a
+    printed N, a letter) is not cut: its strokes alone would pass for 1s.
     """
-    i = 0
-    while i < len(boxes):
-        j = i
-        while j < len(boxes) and boxes[j].slot == boxes[i].slot:
-            j += 1
-        rows = range(i, j)
-        uncut = [
-            (boxes[r].start, boxes[r].end)
-            for r in rows
-            if boxes[r].kind == Piece.WHOLE
-            and probs[r][NOT_A_DIGIT] >= SURE_MARK
-            and boxes[r].width <= ONE_CHARACTER * boxes[r].height
-        ]
-        tallest = max(boxes[r].height for r in rows if boxes[r].kind != Piece.CUT)
-        pieces: dict[int, list[tuple[int, float, int]]] = {}  # end -> [(start, score, row)]
-        marks: set[int] = set()  # rows that can only be marks
-        last = 0
-        for r in rows:
-            box = boxes[r]
-            last = max(last, box.end)
-            if box.kind == Piece.CUT and any(a <= box.start and box.end <= b for a, b in uncut):
-                continue
-            digit_only = box.kind == Piece.JOINED or (
-                box.kind == Piece.WHOLE and box.width > ONE_CHARACTER * box.height
-            )
-            p = probs[r][:NOT_A_DIGIT] if digit_only else probs[r]
-            share = box.height / tallest
-            if share < TOO_SHORT and box.kind != Piece.WHOLE:
-                marks.add(r)
-                likely, cost = float(probs[r][NOT_A_DIGIT]), 0.0
-            elif int(np.argmax(p)) == NOT_A_DIGIT:
-                likely, cost = float(p.max()), 0.0
-            else:
-                likely, cost = float(p.max()), SHORT_COST * max(0.0, SHORT - share)
-            score = float(np.log(max(likely, 1e-9))) - SEGMENT_PENALTY - cost
-            pieces.setdefault(box.end, []).append((box.start, score, r))
-        best: dict[int, tuple[float, int, int]] = {0: (0.0, -1, -1)}  # point -> (total, previous point, row)
-        for end in range(1, last + 1):
-            for start, score, row in pieces.get(end, []):
-                if start in best:
-                    total = best[start][0] + score
-                    if end not in best or total > best[end][0]:
-                        best[end] = (total, start, row)
-        chosen = []
-        point = last
-        while point > 0:
-            _, previous, row = best[point]
-            rejected = row in marks or int(np.argmax(probs[row])) == NOT_A_DIGIT
-            chosen.append((boxes[row], probs[row], rejected))
-            point = previous
-        yield chosen[::-1]
-        i = j
+    uncut = [(b.start, b.end) for b, p in zip(boxes, probs) if _sure_mark(b, p)]
+    tallest = max(b.height for b in boxes if b.kind != Piece.CUT)
+    pieces: dict[int, list[tuple[int, float, int]]] = {}  # end -> [(start, score, row)]
+    marks: set[int] = set()  # rows that can only be marks
+    last = 0
+    for r, box in enumerate(boxes):
+        last = max(last, box.end)
+        if box.kind == Piece.CUT and any(a <= box.start and box.end <= b for a, b in uncut):
+            continue
+        score, mark = _score(box, probs[r], tallest)
+        if mark:
+            marks.add(r)
+        pieces.setdefault(box.end, []).append((box.start, score, r))
+    best: dict[int, tuple[float, int, int]] = {0: (0.0, -1, -1)}  # point -> (total, previous point, row)
+    for end in range(1, last + 1):
+        for start, score, row in pieces.get(end, []):
+            if start in best:
+                total = best[start][0] + score
+                if end not in best or total > best[end][0]:
+                    best[end] = (total, start, row)
+    chosen = []
+    point = last
+    while point > 0:
+        _, previous, row = best[point]
+        rejected = row in marks or int(np.argmax(probs[row])) == NOT_A_DIGIT
+        chosen.append((boxes[row], probs[row], rejected))
+        point = previous
+    return chosen[::-1]
+
+
+def _sure_mark(box: Candidate, p: np.ndarray) -> bool:
+    """A whole glyph, no wider than one character, that the model surely takes for a mark."""
+    return box.kind == Piece.WHOLE and p[NOT_A_DIGIT] >= SURE_MARK and box.width <= ONE_CHARACTER * box.height
+
+
+def _score(box: Candidate, p: np.ndarray, tallest: int) -> tuple[float, bool]:
+    """A candidate's score on a segmentation path, and whether it can only be a mark.
+
+    A glyph wider than one character is never taken whole as a non-digit (touching
+    digits look like a scribble as a whole, so its pieces must speak for themselves),
+    and neither are joined glyphs (joining exists to find a digit, not to hide two).
+    Pieces much shorter than the slot's glyphs pay for reading as digits (see SHORT
+    and TOO_SHORT).
+    """
+    digit_only = box.kind == Piece.JOINED or (box.kind == Piece.WHOLE and box.width > ONE_CHARACTER * box.height)
+    q = p[:NOT_A_DIGIT] if digit_only else p
+    share = box.height / tallest
+    mark = share < TOO_SHORT and box.kind != Piece.WHOLE
+    if mark:
+        likely, cost = float(p[NOT_A_DIGIT]), 0.0
+    elif int(np.argmax(q)) == NOT_A_DIGIT:
+        likely, cost = float(q.max()), 0.0
+    else:
+        likely, cost = float(q.max()), SHORT_COST * max(0.0, SHORT - share)
+    return float(np.log(max(likely, 1e-9))) - SEGMENT_PENALTY - cost, mark
 
 
 def _renumber(rows: list[ResultRow]) -> list[ResultRow]:
@@ -346,23 +405,21 @@ def scan(
     Raises:
         InputNotFoundError, ModelError, OutputError: before any page is read.
     """
-    from batchreader.classify import Classifier
-    from batchreader.tensorflow_env import configure_threads
+    from batchreader.modelcard import default_model_path, verify_model
 
     started = time.monotonic()
     files = discover([Path(p) for p in inputs])
     if not files:
         raise InputNotFoundError("no scans found in the inputs", "supported: .png .jpg .jpeg .tif .tiff .bmp .pdf")
     jobs = max(1, jobs or os.cpu_count() or 1)
+    model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
     output = AtomicOutput(Path(out))
     fields_output = AtomicOutput(Path(fields_out)) if fields_out else None
     journal = None
     complete = False
     try:
-        # the workers keep `jobs` cores busy; TensorFlow's short batched calls get the rest
-        configure_threads(max(1, (os.cpu_count() or 1) - (jobs if jobs > 1 else 0)))
-        classifier = Classifier.load(Path(model) if model else None)
-        settings = {"model_sha256": classifier.card["sha256"], "dpi": dpi, "keep_rejected": keep_rejected}
+        card = verify_model(model_path or default_model_path())  # a wrong file stops the run before any work
+        settings = {"model_sha256": card["sha256"], "dpi": dpi, "keep_rejected": keep_rejected}
         journal = Journal(Path(out), settings, force=force)
         by_file: dict[str, list[ResultRow]] = {}
         todo = []
@@ -372,39 +429,20 @@ def scan(
                 todo.append(item)
             else:
                 by_file[item.name] = done
-        names = {item.name: item for item in todo}
-        pending: list[PageCandidates] = []
-        pending_digits = 0
-        last_flush = time.monotonic()
-
-        def flush() -> None:
-            nonlocal pending, pending_digits, last_flush
-            batch = [p.framed for p in pending if p.framed is not None and len(p.framed)]
-            framed = np.concatenate(batch) if batch else np.zeros((0, 28, 28, 1), np.float32)
-            probs = classifier.predict(framed)
-            finished: dict[str, list[ResultRow]] = {}
-            for row in rows_for_pages(pending, probs, keep_rejected):
-                finished.setdefault(row.file, []).append(row)
-            for name, file_rows in finished.items():
-                journal.record(names[name], file_rows)
-                by_file[name] = file_rows
-            pending, pending_digits, last_flush = [], 0, time.monotonic()
 
         with _progress(len(files), progress) as bar:
             bar.update(len(files) - len(todo))
             pages_done = digits_found = 0
             loop_started = time.monotonic()
-            for file_pages in _process_all(todo, dpi, jobs, scheduler, dask_workers):
-                pages_done += len(file_pages)
-                digits_found += sum(len({b.slot for b in p.boxes}) for p in file_pages)
+            results = _process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers)
+            for item, file_rows in zip(todo, results, strict=True):
+                journal.record(item, file_rows)
+                by_file[item.name] = file_rows
+                pages_done += len({row.page for row in file_rows})
+                digits_found += sum(row.status == Status.OK.value for row in file_rows)
                 rate = digits_found / max(1e-6, time.monotonic() - loop_started)
                 bar.set_postfix(pages=pages_done, digits_per_s=f"{rate:.0f}", refresh=False)
-                pending.extend(file_pages)
-                pending_digits += sum(len(p.boxes) for p in file_pages)
-                if pending_digits >= CLASSIFY_CHUNK or time.monotonic() - last_flush >= FLUSH_SECONDS:
-                    flush()
                 bar.update(1)
-            flush()
         rows = [row for item in files for row in by_file[item.name]]
         frame = rows_to_frame(rows)
         if fields_output is not None:

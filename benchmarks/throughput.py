@@ -5,7 +5,8 @@ JPEG, multi-page 1-bit TIFF and PDF, 50-150 handwritten digits each, made from M
 test digits. Then, in the same run:
 
 - the floor: every page decoded and Otsu-thresholded once, single-threaded;
-- the stages of batchreader on one thread (decode, segment, frame, classify), per page;
+- the stages of batchreader on one thread, per page: decode, segment, and classify
+  (cutting, framing and classifying the candidates, choosing the readings);
 - `batchreader scan --jobs N` end to end as a subprocess, several runs: pages/s,
   digits/s, the ratio to the floor, the largest process's peak RSS, and the time until
   the first file's results reach the journal.
@@ -74,12 +75,15 @@ def floor(folder: Path) -> tuple[int, float]:
 def stages(folder: Path, sample: int = 12) -> dict[str, float]:
     """Seconds per page of each stage, on one thread, over the first pages."""
     from batchreader.classify import Classifier
-    from batchreader.normalize import to_mnist_batch
-    from batchreader.segment import clusters, segment, segments
+    from batchreader.pipeline import classify_glyphs, page_rows
+    from batchreader.segment import segment
+    from batchreader.tensorflow_env import configure_threads
 
+    cv2.setNumThreads(1)
+    configure_threads(1)
     clf = Classifier.load()
     clf.predict(np.zeros((64, 28, 28, 1), np.float32))
-    t = {"decode": 0.0, "segment": 0.0, "frame": 0.0, "classify": 0.0}
+    t = {"decode": 0.0, "segment": 0.0, "classify": 0.0}
     n = 0
     for item in discover([folder]):
         t0 = time.perf_counter()
@@ -89,13 +93,10 @@ def stages(folder: Path, sample: int = 12) -> dict[str, float]:
             t0 = time.perf_counter()
             glyphs = segment(page.gray, page.dpi)
             t1 = time.perf_counter()
-            framed = to_mnist_batch([p.ink for c in clusters(glyphs) for *_, p in segments(c)])
+            page_rows(page.file, page.number, classify_glyphs(glyphs, clf), keep_rejected=False)
             t2 = time.perf_counter()
-            clf.predict(framed)
-            t3 = time.perf_counter()
             t["segment"] += t1 - t0
-            t["frame"] += t2 - t1
-            t["classify"] += t3 - t2
+            t["classify"] += t2 - t1
             n += 1
         if n >= sample:
             break

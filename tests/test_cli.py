@@ -144,7 +144,7 @@ def test_ctrl_c_exits_130_and_keeps_the_old_output(scans, tmp_path, monkeypatch)
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "rows_for_pages", interrupted)  # Ctrl-C in the middle of the batch
+    monkeypatch.setattr(pipeline, "read_page", interrupted)  # Ctrl-C in the middle of the batch
     result = CliRunner().invoke(main, ["scan", str(scans / "clean.png"), "--out", str(out), "-j", "1"])
     assert result.exit_code == ExitCode.INTERRUPTED
     assert "run the same command to resume" in result.output

@@ -10,7 +10,7 @@ import pytest
 
 import batchreader
 from batchreader.errors import ExitCode, InputNotFoundError, ModelError, OutputError
-from batchreader.schema import COLUMNS, read_results
+from batchreader.schema import COLUMNS, ResultRow, read_results
 from batchreader.scoring import compare
 
 
@@ -53,6 +53,11 @@ def test_csv_schema_and_order(scanned):
         keys = list(zip(page["line"], page["field"], page["index"]))
         assert keys == sorted(keys)
         assert (page.groupby(["line", "field"])["index"].apply(lambda s: list(s) == list(range(1, len(s) + 1)))).all()
+
+
+def test_row_values_follow_the_column_order():
+    row = ResultRow(**{name: f"value of {name}" for name in COLUMNS})
+    assert row.values() == tuple(f"value of {name}" for name in COLUMNS)
 
 
 def test_same_input_same_bytes_whatever_the_jobs(scanned, scans, tmp_path):
