@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from batchreader.classify import Classifier, softmax
+from batchreader.classify import Classifier, load_keras_model, softmax
 from batchreader.corrections import NOT_A_DIGIT as CORRECTED_NOT_A_DIGIT
 from batchreader.corrections import read_corrections
 from batchreader.defaults import PDF_DPI
@@ -95,9 +95,7 @@ def fine_tune(
     x_test = (data.x_test / 255.0).astype(np.float32)[..., None]
     y_test = data.y_test.astype(np.int32)
 
-    # a copy: the loaded model is shared by every scan in this process and must not change
-    model = keras.models.clone_model(clf.model)
-    model.set_weights(clf.model.get_weights())
+    model = load_keras_model(model_path)
     before = {"mnist_test": _accuracy(model, x_test, y_test), "held_out": _accuracy(model, x_c[hold], y_c[hold])}
     # corrections are repeated until they make about a tenth of the mix: enough to
     # learn from, too few to make the model forget MNIST

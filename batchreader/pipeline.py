@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -76,16 +77,16 @@ class ScanSummary:
         return ExitCode.SOME_FILES_FAILED if self.failed else ExitCode.OK
 
 
-def process_file(
-    item: InputFile, dpi: float, model: Path | None, keep_rejected: bool, tf_threads: int = 1
-) -> list[ResultRow]:
+def process_file(item: InputFile, dpi: float, model: Path | None, keep_rejected: bool) -> list[ResultRow]:
     """Read every page of one file: its result rows (runs in a worker).
 
-    The model is loaded once per process (:meth:`Classifier.load` keeps it), so each
-    worker pays for TensorFlow once. A page that cannot be decoded or read becomes an
-    error row; a model that cannot be loaded stops the run.
+    The model is loaded once per process (:meth:`Classifier.load` keeps it). A page
+    that cannot be decoded or read becomes an error row; a model that cannot be loaded
+    stops the run.
     """
-    classifier = _classifier(model, tf_threads)
+    from batchreader.classify import Classifier
+
+    classifier = Classifier.load(model)
     rows: list[ResultRow] = []
     for page in read_pages(item, dpi):
         if isinstance(page, PageFailure):
@@ -99,21 +100,6 @@ def process_file(
                 ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=f"reading failed: {exc}")
             )
     return rows
-
-
-_THREADS_SET = False
-
-
-def _classifier(model: Path | None, tf_threads: int):
-    """The model, loaded once per process, with TensorFlow's pools sized on first use."""
-    global _THREADS_SET
-    from batchreader.classify import Classifier
-    from batchreader.tensorflow_env import configure_threads
-
-    if not _THREADS_SET:
-        configure_threads(tf_threads)
-        _THREADS_SET = True
-    return Classifier.load(model)
 
 
 def read_page(page: Page, classifier, keep_rejected: bool = False) -> list[ResultRow]:
@@ -177,6 +163,25 @@ def single_threaded() -> None:
     cv2.setNumThreads(1)
 
 
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Environment of worker processes: one BLAS thread each (read when NumPy loads)."""
+
+
+@contextmanager
+def child_environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the processes started inside the block only."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def _process_all(
     files: list[InputFile],
     dpi: float,
@@ -188,25 +193,25 @@ def _process_all(
 ) -> Iterator[list[ResultRow]]:
     """Run :func:`process_file` over ``files``, yielding each file's rows in input order.
 
-    In this process (``jobs == 1``; TensorFlow gets every core), in a local process
-    pool (each worker one OpenCV and one TensorFlow thread), or on a Dask cluster
-    (``scheduler`` address, or a local cluster of ``dask_workers`` processes).
+    In this process (``jobs == 1``), in a local pool of ``jobs`` processes (each with
+    one OpenCV and one BLAS thread), or on a Dask cluster (``scheduler`` address, or a
+    local cluster of ``dask_workers`` processes).
     """
     if scheduler or dask_workers:
         from batchreader.distributed import dask_map
 
-        yield from dask_map(
-            process_file, files, dpi, model, keep_rejected, 1, scheduler=scheduler, workers=dask_workers
-        )
+        yield from dask_map(process_file, files, dpi, model, keep_rejected, scheduler=scheduler, workers=dask_workers)
         return
     if jobs <= 1 or len(files) <= 1:
         for item in files:
-            yield process_file(item, dpi, model, keep_rejected, os.cpu_count() or 1)
+            yield process_file(item, dpi, model, keep_rejected)
         return
-    # spawn, not fork: a library caller may already hold TensorFlow's threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=single_threaded) as pool:
+    context = get_context("spawn")  # not fork: a library caller may hold threads (TensorFlow's, BLAS')
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=single_threaded) as pool:
         n = len(files)
-        yield from pool.map(process_file, files, [dpi] * n, [model] * n, [keep_rejected] * n, [1] * n, chunksize=1)
+        with child_environment(ONE_THREAD):  # the workers start with the first task
+            results = pool.map(process_file, files, [dpi] * n, [model] * n, [keep_rejected] * n, chunksize=1)
+        yield from results
 
 
 TEXT_MARKS = 2

@@ -77,10 +77,8 @@ def stages(folder: Path, sample: int = 12) -> dict[str, float]:
     from batchreader.classify import Classifier
     from batchreader.pipeline import classify_glyphs, page_rows
     from batchreader.segment import segment
-    from batchreader.tensorflow_env import configure_threads
 
-    cv2.setNumThreads(1)
-    configure_threads(1)
+    cv2.setNumThreads(1)  # (run with OPENBLAS_NUM_THREADS=1 for one BLAS thread too)
     clf = Classifier.load()
     clf.predict(np.zeros((64, 28, 28, 1), np.float32))
     t = {"decode": 0.0, "segment": 0.0, "classify": 0.0}

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from batchreader.classify import Classifier
+from batchreader.classify import Classifier, load_keras_model
 from batchreader.errors import DataError, ModelError
 from batchreader.modelcard import card_path, default_model_path, sha256_file
 from batchreader.training import Mnist, TrainConfig, load_mnist, train
@@ -41,6 +41,9 @@ def test_trained_model_loads_and_classifies(tiny_model, mnist_subset):
     probs = clf.predict(x)
     assert probs.shape == (200, 11)
     assert np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+    # the scanner's NumPy engine runs a freshly trained model as Keras does
+    keras_logits = np.asarray(load_keras_model(out).predict(x, verbose=0))
+    np.testing.assert_allclose(clf.logits(x), keras_logits, atol=1e-3)
 
 
 def test_tampered_model_is_refused(tiny_model, tmp_path):

@@ -1,0 +1,37 @@
+"""The NumPy engine that scanning uses gives the logits Keras gives, and refuses models it cannot run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from batchreader.classify import load_keras_model
+from batchreader.errors import ModelError
+from batchreader.inference import NumpyNet
+from batchreader.modelcard import default_model_path
+from batchreader.tensorflow_env import import_keras
+
+
+def test_shipped_model_gives_the_logits_keras_gives(mnist_subset):
+    x = (mnist_subset["x_test"][:300] / 255.0).astype(np.float32)[..., None]
+    keras_logits = np.asarray(load_keras_model().predict(x, verbose=0))
+    numpy_logits = NumpyNet.load(default_model_path()).logits(x)
+    assert numpy_logits.shape == (300, 11)
+    np.testing.assert_allclose(numpy_logits, keras_logits, atol=1e-3)
+    assert (numpy_logits.argmax(axis=1) == keras_logits.argmax(axis=1)).all()
+
+
+def test_models_it_cannot_run_are_refused(tmp_path):
+    keras = import_keras()
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)  # 'same' padding is not in our architecture
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(inputs, keras.layers.Dense(11)(x))
+    path = tmp_path / "other.keras"
+    model.save(path)
+    with pytest.raises(ModelError, match="unsupported"):
+        NumpyNet.load(path)
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="cannot read"):
+        NumpyNet.load(broken)
