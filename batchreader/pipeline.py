@@ -286,6 +286,11 @@ cost (SHORT_COST per unit of height missing): a line's digits are of one size.""
 
 SHORT_COST = 2.0
 
+STRAY_COST = 0.5
+"""Cost of leaving a piece unread as a mark in a cluster of glyphs that could be joined
+into one digit: a fine pen breaks a 6 into an arc that reads as 1 and a loop that
+reads as nothing, and the joined 6 should win unless it is itself unlikely."""
+
 
 def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[tuple[Candidate, np.ndarray, bool]]:
     """The candidates of one slot on the best path through its cut points, each with
@@ -302,6 +307,7 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
     """
     uncut = [(b.start, b.end) for b, p in zip(boxes, probs) if _sure_mark(b, p)]
     tallest = max(b.height for b in boxes if b.kind != Piece.CUT)
+    joinable = any(b.kind == Piece.JOINED for b in boxes)
     pieces: dict[int, list[tuple[int, float, int]]] = {}  # end -> [(start, score, row)]
     marks: set[int] = set()  # rows that can only be marks
     last = 0
@@ -309,7 +315,7 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
         last = max(last, box.end)
         if box.kind == Piece.CUT and any(a <= box.start and box.end <= b for a, b in uncut):
             continue
-        score, mark = _score(box, probs[r], tallest)
+        score, mark = _score(box, probs[r], tallest, joinable)
         if mark:
             marks.add(r)
         pieces.setdefault(box.end, []).append((box.start, score, r))
@@ -335,23 +341,24 @@ def _sure_mark(box: Candidate, p: np.ndarray) -> bool:
     return box.kind == Piece.WHOLE and p[NOT_A_DIGIT] >= SURE_MARK and box.width <= ONE_CHARACTER * box.height
 
 
-def _score(box: Candidate, p: np.ndarray, tallest: int) -> tuple[float, bool]:
+def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) -> tuple[float, bool]:
     """A candidate's score on a segmentation path, and whether it can only be a mark.
 
     A glyph wider than one character is never taken whole as a non-digit (touching
     digits look like a scribble as a whole, so its pieces must speak for themselves),
     and neither are joined glyphs (joining exists to find a digit, not to hide two).
     Pieces much shorter than the slot's glyphs pay for reading as digits (see SHORT
-    and TOO_SHORT).
+    and TOO_SHORT); so do pieces left as marks where glyphs could be joined (STRAY_COST).
     """
     digit_only = box.kind == Piece.JOINED or (box.kind == Piece.WHOLE and box.width > ONE_CHARACTER * box.height)
     q = p[:NOT_A_DIGIT] if digit_only else p
     share = box.height / tallest
-    mark = share < TOO_SHORT and box.kind != Piece.WHOLE
+    mark = share < TOO_SHORT and (box.kind != Piece.WHOLE or joinable)
+    stray = STRAY_COST if joinable else 0.0
     if mark:
-        likely, cost = float(p[NOT_A_DIGIT]), 0.0
+        likely, cost = float(p[NOT_A_DIGIT]), stray
     elif int(np.argmax(q)) == NOT_A_DIGIT:
-        likely, cost = float(q.max()), 0.0
+        likely, cost = float(q.max()), stray
     else:
         likely, cost = float(q.max()), SHORT_COST * max(0.0, SHORT - share)
     return float(np.log(max(likely, 1e-9))) - SEGMENT_PENALTY - cost, mark

@@ -34,6 +34,8 @@ class Glyph:
     index: int = 0
     cuts: list[int] = dc_field(default_factory=list)
     """Columns (from the glyph's left edge) where it may be cut into touching digits."""
+    fragment: bool = False
+    """Too small to be a digit by itself: only ever read joined to a neighbour."""
 
     @property
     def right(self) -> int:
@@ -73,6 +75,9 @@ class SegmentConfig:
     min_digit_mm: float = 1.5
     """No digit is shorter than this, on pages whose resolution is known."""
     min_height: float = 0.4
+    fragment_height: float = 0.15
+    """Pieces between this and ``min_height`` (in digit heights) are kept as fragments:
+    parts of a digit broken by a fine pen or faint pencil, read only joined."""
     max_height: float = 3.0
     merge_gap: float = 0.35
     split_aspect: float = 1.0
@@ -353,15 +358,17 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
         x1 = int((boxes[ids, 0] + boxes[ids, 2]).max())
         y1 = int((boxes[ids, 1] + boxes[ids, 3]).max())
         w, h = x1 - x0, y1 - y0
-        if h < max(floor, config.min_height * digit_h) or h > config.max_height * digit_h:
+        fragment = h < max(floor, config.min_height * digit_h)
+        if (fragment and h < max(3, config.fragment_height * digit_h)) or h > config.max_height * digit_h:
             continue
         if w > 2.5 * h and h < 0.6 * digit_h:
             continue  # a dash or leftover rule, not a digit
         window = labels[y0:y1, x0:x1]
         own = window == ids[0] + 1 if len(ids) == 1 else np.isin(window, ids + 1)
         crop = np.where(own, ink[y0:y1, x0:x1], 0).astype(np.float32)
-        glyph = Glyph(x0, y0, w, h, crop)
-        glyph.cuts = cut_candidates(glyph, config)
+        glyph = Glyph(x0, y0, w, h, crop, fragment=fragment)
+        if not fragment:
+            glyph.cuts = cut_candidates(glyph, config)
         glyphs.append(glyph)
     return order_glyphs(glyphs, digit_h, config, combs)
 
@@ -372,24 +379,30 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
 
     Pieces level with each other are left apart even when they overlap in x: they may
     be two digits written into each other, and :func:`clusters` offers them to the
-    classifier both ways."""
+    classifier both ways. Small pieces almost touching each other are merged: a stroke
+    drawn in dots by a fine pen or faint pencil."""
     n = len(boxes)
     uf = _UnionFind(n)
     if n:
         x0, y0 = boxes[:, 0], boxes[:, 1]
         x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
         w, h = boxes[:, 2], boxes[:, 3]
+        small = h < config.min_height * digit_h
+        reach = config.join_gap * digit_h
         order = np.argsort(x0, kind="stable")
         starts = x0[order]
         for a_pos, a in enumerate(order):
-            # the boxes that start inside this one's columns, all pairs tested at once
-            b = order[a_pos + 1 : np.searchsorted(starts, x1[a], side="left")]
+            # the boxes that start inside this one's columns (or just after, for a small
+            # piece), all pairs tested at once
+            limit = x1[a] + (reach if small[a] else 0)
+            b = order[a_pos + 1 : np.searchsorted(starts, limit, side="left")]
             if b.size == 0:
                 continue
             overlap = np.minimum(x1[a], x1[b]) - np.maximum(x0[a], x0[b])
             level = np.minimum(y1[a], y1[b]) - np.maximum(y0[a], y0[b])  # rows in common
             height = np.maximum(y1[a], y1[b]) - np.minimum(y0[a], y0[b])
-            join = (
+            width = np.maximum(x1[a], x1[b]) - np.minimum(x0[a], x0[b])
+            stacked = (
                 (overlap >= 0.5 * np.minimum(w[a], w[b]))
                 & (np.maximum(h[a], h[b]) >= 0.4 * digit_h)  # two specks do not make a digit
                 # level with each other: neighbours, or pieces for clusters() to weigh
@@ -397,7 +410,17 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
                 & (-level <= config.merge_gap * digit_h)  # the vertical gap between them
                 & (height <= 1.5 * digit_h)
             )
-            for other in b[join]:
+            # a stroke drawn in dots (a fine pen, faint pencil): small pieces almost
+            # touching each other, together no bigger than a digit
+            dotted = (
+                small[a]
+                & small[b]
+                & (-overlap <= reach)
+                & (-level <= reach)
+                & (height <= 1.5 * digit_h)
+                & (width <= digit_h)
+            )
+            for other in b[stacked | dotted]:
                 uf.union(int(a), int(other))
     groups: dict[int, list[int]] = {}
     for i in range(n):
@@ -464,14 +487,14 @@ def clusters(glyphs: list[Glyph], config: SegmentConfig = DEFAULT_CONFIG) -> lis
     """
     heights: dict[int, float] = {}
     for line in {g.line for g in glyphs}:
-        heights[line] = float(np.median([g.height for g in glyphs if g.line == line]))
+        heights[line] = float(np.median([g.height for g in glyphs if g.line == line and not g.fragment]))
     out: list[list[Glyph]] = []
     for g in glyphs:
         if out and _joinable(out[-1][-1], g, heights[g.line], config):
             out[-1].append(g)
         else:
             out.append([g])
-    return out
+    return [c for c in out if not all(g.fragment for g in c)]  # fragments alone are dust
 
 
 def _joinable(a: Glyph, b: Glyph, line_height: float, config: SegmentConfig) -> bool:
@@ -634,6 +657,8 @@ def order_glyphs(
     heights starts a new field, except inside one comb box; a new box always does.
     """
     boxes = boxes or []
+    fragments = [g for g in glyphs if g.fragment]
+    glyphs = [g for g in glyphs if not g.fragment]
     lines: list[list[Glyph]] = []
     for g in sorted(glyphs, key=lambda g: (g.x, g.y)):
         best, best_dist = None, config.line_tolerance * digit_h
@@ -667,4 +692,25 @@ def order_glyphs(
             g.line, g.field, g.index = line_no, field_no, index
             ordered.append(g)
             prev = g
-    return ordered
+    return _attach_fragments(ordered, fragments, config) if fragments else ordered
+
+
+def _attach_fragments(ordered: list[Glyph], fragments: list[Glyph], config: SegmentConfig) -> list[Glyph]:
+    """Give each fragment the line and field of the glyph it (nearly) touches, and put it
+    in reading order beside it; fragments touching no glyph are dropped."""
+    if not ordered:
+        return []
+    x0 = np.array([g.x for g in ordered])
+    x1 = np.array([g.right for g in ordered])
+    y0 = np.array([g.y for g in ordered])
+    y1 = np.array([g.bottom for g in ordered])
+    h = np.array([g.height for g in ordered])
+    for f in fragments:
+        gap = np.maximum(f.x - x1, x0 - f.right)  # negative: overlapping columns
+        level = (f.cy >= y0 - 0.2 * h) & (f.cy <= y1 + 0.2 * h)
+        near = np.flatnonzero(level & (gap <= config.join_gap * h))
+        if near.size:
+            anchor = ordered[int(near[np.argmin(gap[near])])]
+            f.line, f.field = anchor.line, anchor.field
+    placed = [f for f in fragments if f.line]
+    return sorted(ordered + placed, key=lambda g: (g.line, g.field, g.x))
