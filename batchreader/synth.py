@@ -27,6 +27,10 @@ class Style:
     digit_mm: tuple[float, float] = (6.0, 9.0)
     pen: float = 1.0
     """Stroke width factor: below 1 a fine pen, above 1 a marker."""
+    skipping: bool = False
+    """A fine pen that skips (a failing ballpoint, faint pencil): strokes thinned by
+    re-thresholding, so their lighter stretches break into pieces. Otherwise a fine pen
+    draws whole strokes, thinner."""
     ink_rgb: tuple[int, int, int] = (20, 20, 25)
     paper_rgb: tuple[int, int, int] = (250, 249, 245)
     light_falloff: float = 0.0
@@ -57,7 +61,7 @@ STYLES: dict[str, Style] = {
     "thin-pen": Style(name="thin-pen", pen=0.6),
     "marker": Style(name="marker", pen=1.8),
     "blue-ink": Style(name="blue-ink", ink_rgb=(25, 45, 170), paper_rgb=(245, 243, 232), noise=4.0),
-    "pencil": Style(name="pencil", ink_rgb=(120, 120, 125), pen=0.8, noise=3.0),
+    "pencil": Style(name="pencil", ink_rgb=(120, 120, 125), pen=0.8, skipping=True, noise=3.0),
     "photo": Style(name="photo", light_falloff=0.35, blur=0.8, noise=5.0, paper_rgb=(225, 220, 205)),
     "fax": Style(name="fax", dpi=200, binary=True, noise=6.0, blur=0.6),
     "small-200dpi": Style(name="small-200dpi", dpi=200, digit_mm=(4.5, 6.0)),
@@ -67,6 +71,7 @@ STYLES: dict[str, Style] = {
     "printed-text": Style(name="printed-text", printed=True),
     "marks": Style(name="marks", marks=True),
     "skewed": Style(name="skewed", skew_deg=4.0),
+    "skipping-pen": Style(name="skipping-pen", pen=0.6, skipping=True),
 }
 
 
@@ -82,7 +87,7 @@ class SynthPage:
         return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
 
 
-def _digit_ink(img28: np.ndarray, height_px: int, pen: float) -> np.ndarray:
+def _digit_ink(img28: np.ndarray, height_px: int, pen: float, skipping: bool = False) -> np.ndarray:
     """Crop an MNIST digit to its ink, scale it to ``height_px`` and set the pen width."""
     a = img28.astype(np.float32) / 255.0
     rows = np.flatnonzero((a > 0.1).any(axis=1))
@@ -92,6 +97,15 @@ def _digit_ink(img28: np.ndarray, height_px: int, pen: float) -> np.ndarray:
     scale = height_px / h
     big = cv2.resize(a, (max(1, round(w * scale)), height_px), interpolation=cv2.INTER_CUBIC)
     big = np.clip(big, 0, 1)
+    if pen < 1 and not skipping:
+        # a fine pen: the digit's centre line, drawn with a narrower nib (MNIST strokes
+        # are ~2.5 px wide at 20 px, an eighth of the height)
+        from skimage.morphology import skeletonize
+
+        centre = skeletonize(big > 0.5)
+        distance = cv2.distanceTransform((~centre).astype(np.uint8), cv2.DIST_L2, 3)
+        half_width = max(1.0, pen * height_px / 16)
+        return np.clip(half_width - distance + 0.5, 0, 1).astype(np.float32)
     # MNIST strokes are ~2.5 px at 20 px; re-threshold at a level that gives the pen width wanted
     level = float(np.clip(0.5 / pen, 0.15, 0.85))
     soft = np.clip((big - level) / 0.15 + 0.5, 0, 1)
@@ -137,7 +151,7 @@ def render_page(
                 if used >= len(digits):
                     break
                 h = int(field_h * (rng.uniform(0.62, 0.75) if style.boxes else rng.uniform(0.9, 1.1)))
-                glyph = _digit_ink(digits[used], h, style.pen)
+                glyph = _digit_ink(digits[used], h, style.pen, style.skipping)
                 gh, gw = glyph.shape
                 if style.boxes == "comb":
                     gx = (
