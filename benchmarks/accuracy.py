@@ -25,6 +25,10 @@ from batchreader.schema import read_results
 from batchreader.scoring import compare
 from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
 
+PEN_AND_SCANNER = ["clean", "thin-pen", "marker", "blue-ink", "photo", "fax", "small-200dpi"]
+"""Plain handwriting under every pen and scanner (thick and thin pens, blur, noise, JPEG,
+200 and 300 dpi): how well the classifier reads digits once they are found."""
+
 CONTAINER = {"fax": ".tif", "blue-ink": ".jpg", "photo": ".jpg", "pencil": ".pdf"}
 
 
@@ -75,6 +79,11 @@ def main() -> None:
             f"{name:<14}{a.true_digits:>8}{a.recall:>9.2%}{a.precision:>11.2%}"
             f"{a.digit_accuracy:>9.2%}{a.field_accuracy:>9.2%}{a.correct / max(1, a.matched):>12.2%}"
         )
+    pen_and_scanner = [s for s in PEN_AND_SCANNER if s in wanted]
+    if pen_and_scanner:
+        t = truth[truth["style"].isin(pen_and_scanner)]
+        a = compare(results[results["file"].isin(set(t["file"]))], t)
+        print(f"classified, pen and scanner styles ({', '.join(pen_and_scanner)}): {a.correct / max(1, a.matched):.2%}")
     print(f"{summary.pages} pages in {summary.seconds:.1f} s")
 
 
