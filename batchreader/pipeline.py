@@ -104,13 +104,16 @@ def process_file(item: InputFile, dpi: float, model: Path | None, keep_rejected:
 
 def read_page(page: Page, classifier, keep_rejected: bool = False) -> list[ResultRow]:
     """The result rows of one decoded page: segment, classify, choose, number."""
-    chosen = classify_glyphs(segment(page.gray, page.dpi), classifier)
-    return page_rows(page.file, page.number, chosen, keep_rejected)
+    chosen, printed = classify_glyphs(segment(page.gray, page.dpi), classifier)
+    return page_rows(page.file, page.number, chosen, keep_rejected, printed)
 
 
-def classify_glyphs(glyphs: list[Glyph], classifier) -> list[list[tuple[Candidate, np.ndarray, bool]]]:
+def classify_glyphs(
+    glyphs: list[Glyph], classifier
+) -> tuple[list[list[tuple[Candidate, np.ndarray, bool]]], set[tuple[int, int]]]:
     """Classify a page's glyphs and choose, per cluster, the best reading (see
-    :func:`best_segmentation`).
+    :func:`best_segmentation`); also return the fields that are print (see
+    :func:`printed_fields`).
 
     Lazily, in two rounds: first every glyph whole (and every candidate of clusters of
     several glyphs); then the pieces between cut points, only for glyphs whose whole
@@ -140,7 +143,45 @@ def classify_glyphs(glyphs: list[Glyph], classifier) -> list[list[tuple[Candidat
         for slot, more, more_probs in zip(undecided, pieces, _predict(classifier, pieces)):
             slots[slot].extend(more)
             probs[slot].extend(more_probs)
-    return [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
+    chosen = [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
+    ink = {c: g for items in slots for c, g in items}
+    return chosen, printed_fields([(c, ink[c]) for slot in chosen for c, _, rejected in slot if not rejected])
+
+
+SAME_GLYPH = 0.9
+"""Two digits of one field whose ink masks overlap at least this much (intersection
+over union, best of one-pixel shifts) are the same glyph printed twice."""
+
+
+def printed_fields(digits: list[tuple[Candidate, Glyph]]) -> set[tuple[int, int]]:
+    """Fields holding the same digit twice, pixel for pixel: print (a printed "555"
+    beside a label), since no hand writes a digit twice alike. Plain bars (1, l, |) are
+    too simple to tell and are not compared."""
+    by_field: dict[tuple[int, int], list[np.ndarray]] = {}
+    for c, g in digits:
+        if g.width >= 0.35 * g.height:
+            by_field.setdefault((c.line, c.field), []).append(g.ink > 0)
+    printed = set()
+    for key, masks in by_field.items():
+        if any(_same_glyph(a, b) for i, a in enumerate(masks) for b in masks[i + 1 :]):
+            printed.add(key)
+    return printed
+
+
+def _same_glyph(a: np.ndarray, b: np.ndarray) -> bool:
+    if abs(a.shape[0] - b.shape[0]) > 1 or abs(a.shape[1] - b.shape[1]) > 1:
+        return False
+    h, w = max(a.shape[0], b.shape[0]) + 2, max(a.shape[1], b.shape[1]) + 2
+    canvas = np.zeros((h, w), bool)
+    canvas[1 : 1 + a.shape[0], 1 : 1 + a.shape[1]] = a
+    best = 0.0
+    for dy in range(3):
+        for dx in range(3):
+            other = np.zeros((h, w), bool)
+            other[dy : dy + b.shape[0], dx : dx + b.shape[1]] = b[: h - dy, : w - dx]
+            union = np.count_nonzero(canvas | other)
+            best = max(best, np.count_nonzero(canvas & other) / max(1, union))
+    return best >= SAME_GLYPH
 
 
 def _candidates(slot: int, found: list[tuple[int, int, Piece, Glyph]]) -> list[tuple[Candidate, Glyph]]:
@@ -220,9 +261,14 @@ is printed or written text, such as a label 'Tel. 555': none of it is reported."
 
 
 def page_rows(
-    file: str, page: int | None, chosen: list[list[tuple[Candidate, np.ndarray, bool]]], keep_rejected: bool
+    file: str,
+    page: int | None,
+    chosen: list[list[tuple[Candidate, np.ndarray, bool]]],
+    keep_rejected: bool,
+    printed: set[tuple[int, int]] = frozenset(),
 ) -> list[ResultRow]:
-    """Turn the chosen readings of one page into its result rows, numbered in order."""
+    """Turn the chosen readings of one page into its result rows, numbered in order.
+    Text fields (see TEXT_MARKS) and ``printed`` fields are rejected."""
     candidates = []
     for slot in chosen:
         for box, p, rejected in slot:
@@ -244,7 +290,7 @@ def page_rows(
                 second_confidence=float(digit_probs[second]),
             )
             candidates.append((row, rejected))
-    text_fields = _text_fields(candidates)
+    text_fields = _text_fields(candidates) | set(printed)
     rows = []
     for row, rejected in candidates:
         if rejected or (row.line, row.field) in text_fields:

@@ -159,3 +159,28 @@ def test_digits_broken_into_pieces_are_read_whole(tmp_path, mnist_subset):
     got = read[read["status"] == "ok"]["digit"].tolist()
     assert len(got) == len(digits)  # one reading per digit: no piece read on its own
     assert sum(a == b for a, b in zip(got, digits)) >= len(digits) - 1
+
+
+def test_printed_numbers_with_repeated_digits_are_print(tmp_path, mnist_subset):
+    """A printed number repeats a digit pixel for pixel; a hand never does."""
+    import cv2
+
+    from batchreader.fonts import HELD_OUT_FONTS, render_text
+
+    page = np.full((700, 1700), 250, np.uint8)
+    for k, font in enumerate(HELD_OUT_FONTS[:3]):
+        for j, text in enumerate(["555", "4040", "2233"]):
+            stamp = render_text(text, font, 56)
+            h, w = stamp.shape
+            region = page[80 + 140 * j : 80 + 140 * j + h, 100 + 520 * k : 100 + 520 * k + w]
+            np.minimum(region, 255 - stamp, out=region)
+    written = [cv2.resize(img, (90, 90), interpolation=cv2.INTER_CUBIC) for img in mnist_subset["x_test"][:6]]
+    for i, img in enumerate(written):  # a handwritten number with repeats of its own: still read
+        region = page[540:630, 200 + 110 * i : 290 + 110 * i]
+        np.minimum(region, 255 - img, out=region)
+    cv2.imwrite(str(tmp_path / "form.png"), page)
+    batchreader.scan([tmp_path / "form.png"], tmp_path / "r.csv")
+    read = read_results(tmp_path / "r.csv")
+    ok = read[read["status"] == "ok"]
+    assert (ok["y"] < 500).sum() == 0  # no printed digit reported
+    assert ok["digit"].tolist() == mnist_subset["y_test"][:6].tolist()
