@@ -29,7 +29,7 @@ from batchreader.journal import Journal
 from batchreader.model import NOT_A_DIGIT
 from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, Page, PageFailure, discover, read_pages
-from batchreader.results import fields_frame, write_frame
+from batchreader.results import CsvStream, fields_frame
 from batchreader.schema import ResultRow, Status, rows_to_frame
 from batchreader.segment import Glyph, Piece, clusters, segment, segments
 
@@ -475,37 +475,46 @@ def scan(
     fields_output = AtomicOutput(Path(fields_out)) if fields_out else None
     journal = None
     complete = False
+    summary = ScanSummary(files=len(files))
     try:
         card = verify_model(model_path or default_model_path())  # a wrong file stops the run before any work
         settings = {"model_sha256": card["sha256"], "dpi": dpi, "keep_rejected": keep_rejected}
         journal = Journal(Path(out), settings, force=force)
-        by_file: dict[str, list[ResultRow]] = {}
-        todo = []
-        for item in files:
-            done = journal.finished(item)
-            if done is None:
-                todo.append(item)
-            else:
-                by_file[item.name] = done
-
-        with _progress(len(files), progress) as bar:
-            bar.update(len(files) - len(todo))
-            pages_done = digits_found = 0
-            loop_started = time.monotonic()
-            results = _process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers)
-            for item, file_rows in zip(todo, results, strict=True):
-                journal.record(item, file_rows)
-                by_file[item.name] = file_rows
-                pages_done += len({row.page for row in file_rows})
-                digits_found += sum(row.status == Status.OK.value for row in file_rows)
-                rate = digits_found / max(1e-6, time.monotonic() - loop_started)
-                bar.set_postfix(pages=pages_done, digits_per_s=f"{rate:.0f}", refresh=False)
-                bar.update(1)
-        rows = [row for item in files for row in by_file[item.name]]
-        frame = rows_to_frame(rows)
-        if fields_output is not None:
-            write_frame(fields_frame(frame), fields_output)
-        write_frame(frame, output)
+        done = {item.name: journal.finished(item) for item in files}
+        todo = [item for item in files if done[item.name] is None]
+        stream = CsvStream(output)
+        fields_stream = CsvStream(fields_output) if fields_output is not None else None
+        try:
+            with _progress(len(files), progress) as bar:
+                bar.update(len(files) - len(todo))
+                pages_done = digits_found = 0
+                loop_started = time.monotonic()
+                results = iter(_process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers))
+                # files are written in input order as they finish: read ones from the
+                # journal, new ones from the workers (which return them in order)
+                for item in files:
+                    file_rows = done[item.name]
+                    if file_rows is None:
+                        file_rows = next(results)
+                        journal.record(item, file_rows)
+                        pages_done += len({row.page for row in file_rows})
+                        digits_found += sum(row.status == Status.OK.value for row in file_rows)
+                        rate = digits_found / max(1e-6, time.monotonic() - loop_started)
+                        bar.set_postfix(pages=pages_done, digits_per_s=f"{rate:.0f}", refresh=False)
+                        bar.update(1)
+                    frame = rows_to_frame(file_rows)
+                    stream.write(frame)
+                    if fields_stream is not None:
+                        fields_stream.write(fields_frame(frame))
+                    summarise(file_rows, summary)
+            if fields_stream is not None:
+                fields_stream.commit()
+            stream.commit()
+        except BaseException:
+            stream.discard()
+            if fields_stream is not None:
+                fields_stream.discard()
+            raise
         complete = True
     except BaseException:
         output.discard()
@@ -515,7 +524,7 @@ def scan(
     finally:
         if journal is not None:
             journal.close(complete)
-    summary = summarise(rows, len(files), time.monotonic() - started)
+    summary.seconds = time.monotonic() - started
     log.info(
         "%d files, %d pages, %d digits (mean confidence %.3f), %d rejected marks, %d failures in %.1f s",
         summary.files,
@@ -529,9 +538,8 @@ def scan(
     return summary
 
 
-def summarise(rows: list[ResultRow], files: int, seconds: float) -> ScanSummary:
-    """Count pages, digits, rejected marks and failures in result rows."""
-    summary = ScanSummary(files=files, seconds=seconds)
+def summarise(rows: list[ResultRow], summary: ScanSummary) -> ScanSummary:
+    """Add the pages, digits, rejected marks and failures of some result rows to ``summary``."""
     pages = set()
     for row in rows:
         if row.status == Status.ERROR.value:
@@ -543,5 +551,5 @@ def summarise(rows: list[ResultRow], files: int, seconds: float) -> ScanSummary:
             summary.confidence_sum += row.confidence or 0.0
         elif row.status == Status.REJECTED.value:
             summary.rejected += 1
-    summary.pages = len(pages)
+    summary.pages += len(pages)
     return summary

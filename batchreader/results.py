@@ -16,6 +16,35 @@ def write_frame(frame, output: AtomicOutput) -> None:
         raise
 
 
+class CsvStream:
+    """A CSV written in chunks of rows (each file's, as it finishes) to an atomic output:
+    memory stays flat however many pages a run reads. The bytes are those
+    :func:`write_frame` writes for all the rows at once."""
+
+    def __init__(self, output: AtomicOutput) -> None:
+        self.output = output
+        self._fh = open(output.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in commit/discard
+        self._header = True
+
+    def write(self, frame) -> None:
+        frame.to_csv(
+            self._fh,
+            index=False,
+            header=self._header,
+            float_format=f"%.{CONFIDENCE_DECIMALS}f",
+            lineterminator="\n",
+        )
+        self._header = False
+
+    def commit(self) -> None:
+        self._fh.close()
+        self.output.commit()
+
+    def discard(self) -> None:
+        self._fh.close()
+        self.output.discard()
+
+
 def fields_frame(results):
     """One row per field (a written number) from a results frame: its digits as a string
     (leading zeros kept), how many, the weakest confidence, and the box around them."""
