@@ -35,17 +35,3 @@ def import_keras() -> ModuleType:
         os.dup2(saved, 2)
         os.close(saved)
     return keras
-
-
-def configure_threads(threads: int | None) -> None:
-    """Size TensorFlow's thread pools; call before the first model is built."""
-    if not threads:
-        return
-    import_keras()
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(max(1, min(2, threads)))
-    except RuntimeError:  # already initialised in this process: keep what is in force
-        log.debug("TensorFlow threads already configured")
