@@ -9,15 +9,19 @@ test digits. Then, in the same run:
   (cutting, framing and classifying the candidates, choosing the readings);
 - `batchreader scan --jobs N` end to end as a subprocess, several runs: pages/s,
   digits/s, the ratio to the floor, the largest process's peak RSS, and the time until
-  the first file's results reach the journal.
+  the first file's results reach the journal;
+- with ``--memory-copies K``, one more scan of the set K times over (1,000 pages for
+  K=5), for the peak memory of a long run.
 
     .venv/bin/python benchmarks/throughput.py --mnist ../shared/data/mnist.npz --pages 200 --runs 3
+    .venv/bin/python benchmarks/throughput.py --mnist ../shared/data/mnist.npz --runs 1 --memory-copies 5
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -137,6 +141,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "batchreader-bench-pages")
+    parser.add_argument(
+        "--memory-copies",
+        type=int,
+        default=0,
+        help="also scan the page set this many times over in one run (hard links), for memory",
+    )
     args = parser.parse_args()
     folder = args.cache / f"{args.pages}"
     if not folder.exists():
@@ -158,6 +168,24 @@ def main() -> None:
     print(f"time to first output         {statistics.median(r['first'] for r in runs):.1f} s")
     print(f"peak RSS (largest process)   {max(r['peak_mb'] for r in runs):.0f} MB")
     print(f"(medians of {args.runs} runs)")
+    if args.memory_copies:
+        with tempfile.TemporaryDirectory() as tmp:
+            many = Path(tmp) / "pages"
+            for k in range(args.memory_copies):
+                (many / f"copy{k}").mkdir(parents=True)
+                for f in sorted(folder.iterdir()):
+                    _link(f, many / f"copy{k}" / f.name)
+            big = end_to_end(many, args.jobs)
+        rate = big["pages"] / big["seconds"]
+        print(f"{big['pages']} pages in one run        {big['seconds']:.1f} s ({rate:.2f} pages/s)")
+        print(f"peak RSS (largest process)   {big['peak_mb']:.0f} MB (over every run above)")
+
+
+def _link(src: Path, dst: Path) -> None:
+    try:
+        dst.hardlink_to(src)
+    except OSError:  # another file system
+        shutil.copyfile(src, dst)
 
 
 if __name__ == "__main__":
