@@ -322,6 +322,12 @@ ONE_CHARACTER = 1.15
 SURE_MARK = 0.9
 """A glyph the model takes for a non-digit at least this surely is not cut into digits."""
 
+SURE_SCRIBBLE = 0.99
+SCRIBBLE_WIDTH = 3.0
+"""A glyph wider than one character is taken whole as a mark (a signature, a scribble)
+only when it is at least SCRIBBLE_WIDTH heights long and the model is SURE_SCRIBBLE
+sure; otherwise its pieces must speak for themselves (touching digits)."""
+
 TOO_SHORT = 0.5
 """A piece shorter than this share of its slot's tallest glyph is no digit by itself
 (the tail of a 2 cut off, a fragment of a broken stroke): at best a mark."""
@@ -396,7 +402,11 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
     Pieces much shorter than the slot's glyphs pay for reading as digits (see SHORT
     and TOO_SHORT); so do pieces left as marks where glyphs could be joined (STRAY_COST).
     """
-    digit_only = box.kind == Piece.JOINED or (box.kind == Piece.WHOLE and box.width > ONE_CHARACTER * box.height)
+    digit_only = box.kind == Piece.JOINED or (
+        box.kind == Piece.WHOLE
+        and box.width > ONE_CHARACTER * box.height
+        and not (p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height)
+    )
     q = p[:NOT_A_DIGIT] if digit_only else p
     share = box.height / tallest
     mark = share < TOO_SHORT and (box.kind != Piece.WHOLE or joinable)

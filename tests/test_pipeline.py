@@ -184,3 +184,17 @@ def test_printed_numbers_with_repeated_digits_are_print(tmp_path, mnist_subset):
     ok = read[read["status"] == "ok"]
     assert (ok["y"] < 500).sum() == 0  # no printed digit reported
     assert ok["digit"].tolist() == mnist_subset["y_test"][:6].tolist()
+
+
+def test_signatures_are_not_read_as_ones(tmp_path, mnist_subset):
+    """A long scribble is one mark, not a row of 1s cut from it (these pages, before the
+    scribble rule, gave three false 1s cut from one signature)."""
+    from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
+
+    pages = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 3, STYLES["marks"], seed=113)
+    save_scan(pages, tmp_path / "marks.tif", STYLES["marks"].dpi)
+    truth = pd.DataFrame(truth_rows(pages, "marks.tif"), columns=TRUTH_COLUMNS)
+    batchreader.scan([tmp_path / "marks.tif"], tmp_path / "r.csv")
+    agreement = compare(read_results(tmp_path / "r.csv"), truth)
+    assert agreement.precision == 1.0
+    assert agreement.recall >= 0.98
