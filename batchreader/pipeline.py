@@ -255,6 +255,11 @@ def _process_all(
         yield from results
 
 
+NUMBER_DIGITS = 2
+IN_NUMBER_CONFIDENCE = 0.25
+"""See :func:`page_rows`: a thin 9 the model half takes for print, inside a written
+number, is a 9."""
+
 TEXT_MARKS = 2
 """A field holding this many marks that are not digits (or more non-digits than digits)
 is printed or written text, such as a label 'Tel. 555': none of it is reported."""
@@ -268,7 +273,9 @@ def page_rows(
     printed: set[tuple[int, int]] = frozenset(),
 ) -> list[ResultRow]:
     """Turn the chosen readings of one page into its result rows, numbered in order.
-    Text fields (see TEXT_MARKS) and ``printed`` fields are rejected."""
+    Text fields (see TEXT_MARKS) and ``printed`` fields are rejected; a glyph taken for a
+    non-digit in a field of NUMBER_DIGITS digits or more is read as its likeliest digit
+    when that is at least IN_NUMBER_CONFIDENCE likely."""
     candidates = []
     for slot in chosen:
         for box, p, rejected in slot:
@@ -291,6 +298,22 @@ def page_rows(
             )
             candidates.append((row, rejected))
     text_fields = _text_fields(candidates) | set(printed)
+    # a hesitant non-digit inside a handwritten number is one of its digits (print and
+    # marks do not sit between the digits of one number)
+    digits_in: dict[tuple[int, int], int] = {}
+    for row, rejected in candidates:
+        if not rejected:
+            digits_in[(row.line, row.field)] = digits_in.get((row.line, row.field), 0) + 1
+    candidates = [
+        (
+            row,
+            rejected
+            and not (
+                digits_in.get((row.line, row.field), 0) >= NUMBER_DIGITS and row.confidence >= IN_NUMBER_CONFIDENCE
+            ),
+        )
+        for row, rejected in candidates
+    ]
     rows = []
     for row, rejected in candidates:
         if rejected or (row.line, row.field) in text_fields:

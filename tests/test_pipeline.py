@@ -198,3 +198,22 @@ def test_signatures_are_not_read_as_ones(tmp_path, mnist_subset):
     agreement = compare(read_results(tmp_path / "r.csv"), truth)
     assert agreement.precision == 1.0
     assert agreement.recall >= 0.98
+
+
+def test_a_hesitant_mark_inside_a_number_is_read_as_its_digit():
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, page_rows
+    from batchreader.segment import Piece
+
+    def reading(slot, x, best, p_best, p_mark):
+        p = np.full(NOT_A_DIGIT + 1, (1 - p_best - p_mark) / (NOT_A_DIGIT - 1), np.float32)
+        p[best], p[NOT_A_DIGIT] = p_best, p_mark
+        box = Candidate(slot, 0, 1, Piece.WHOLE, 1, 1, x, 10, 30, 50)
+        return [(box, p, bool(p_mark > p_best))]
+
+    number = [reading(0, 0, 3, 0.99, 0.0), reading(1, 40, 9, 0.35, 0.6), reading(2, 80, 7, 0.98, 0.0)]
+    rows = page_rows("f.png", 1, number, keep_rejected=False)
+    assert [r.digit for r in rows] == [3, 9, 7]
+    alone = page_rows("f.png", 1, [reading(0, 0, 9, 0.35, 0.6)], keep_rejected=False)
+    assert [r.status for r in alone] == ["empty"]  # on its own it stays a mark
+    unsure = page_rows("f.png", 1, [number[0], reading(1, 40, 9, 0.1, 0.85), number[2]], keep_rejected=False)
+    assert [r.digit for r in unsure] == [3, 7]
