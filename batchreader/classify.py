@@ -49,8 +49,7 @@ class Classifier:
         A model already loaded in this process, unchanged on disk, is reused: each
         worker process and repeated ``batchreader.scan`` calls load it once.
         """
-        path = Path(path) if path is not None else default_model_path()
-        card = verify_model(path)
+        path, card = _verified(path)
         key = (str(path.resolve()), card["sha256"])
         if key not in _LOADED:
             _LOADED[key] = cls(net=NumpyNet.load(path), card=card, path=path)
@@ -78,10 +77,15 @@ class Classifier:
 
 def load_keras_model(path: Path | None = None) -> Any:
     """The verified model as a Keras model (for fine-tuning; scanning uses :class:`Classifier`)."""
-    path = Path(path) if path is not None else default_model_path()
-    verify_model(path)
+    path, _ = _verified(path)
     keras = import_keras()
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file
         raise ModelError(f"cannot load model {path}: {exc}") from exc
+
+
+def _verified(path: Path | None) -> tuple[Path, dict[str, Any]]:
+    """``path`` (default: the shipped model) and its card, once the file matches it."""
+    path = Path(path) if path is not None else default_model_path()
+    return path, verify_model(path)

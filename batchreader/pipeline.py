@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -300,23 +301,13 @@ def page_rows(
     text_fields = _text_fields(candidates) | set(printed)
     # a hesitant non-digit inside a handwritten number is one of its digits (print and
     # marks do not sit between the digits of one number)
-    digits_in: dict[tuple[int, int], int] = {}
-    for row, rejected in candidates:
-        if not rejected:
-            digits_in[(row.line, row.field)] = digits_in.get((row.line, row.field), 0) + 1
-    candidates = [
-        (
-            row,
-            rejected
-            and not (
-                digits_in.get((row.line, row.field), 0) >= NUMBER_DIGITS and row.confidence >= IN_NUMBER_CONFIDENCE
-            ),
-        )
-        for row, rejected in candidates
-    ]
+    digits_in = Counter((row.line, row.field) for row, rejected in candidates if not rejected)
     rows = []
     for row, rejected in candidates:
-        if rejected or (row.line, row.field) in text_fields:
+        key = (row.line, row.field)
+        if rejected and digits_in[key] >= NUMBER_DIGITS and row.confidence >= IN_NUMBER_CONFIDENCE:
+            rejected = False
+        if rejected or key in text_fields:
             if not keep_rejected:
                 continue
             row.status = Status.REJECTED.value
@@ -504,8 +495,12 @@ def scan(
         raise InputNotFoundError("no scans found in the inputs", "supported: .png .jpg .jpeg .tif .tiff .bmp .pdf")
     jobs = max(1, jobs or os.cpu_count() or 1)
     model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
-    output = AtomicOutput(Path(out))
-    fields_output = AtomicOutput(Path(fields_out)) if fields_out else None
+    stream = CsvStream(AtomicOutput(Path(out)))
+    try:
+        fields_stream = CsvStream(AtomicOutput(Path(fields_out))) if fields_out else None
+    except BaseException:
+        stream.discard()
+        raise
     journal = None
     complete = False
     summary = ScanSummary(files=len(files))
@@ -515,44 +510,36 @@ def scan(
         journal = Journal(Path(out), settings, force=force)
         done = {item.name: journal.finished(item) for item in files}
         todo = [item for item in files if done[item.name] is None]
-        stream = CsvStream(output)
-        fields_stream = CsvStream(fields_output) if fields_output is not None else None
-        try:
-            with _progress(len(files), progress) as bar:
-                bar.update(len(files) - len(todo))
-                pages_done = digits_found = 0
-                loop_started = time.monotonic()
-                results = iter(_process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers))
-                # files are written in input order as they finish: read ones from the
-                # journal, new ones from the workers (which return them in order)
-                for item in files:
-                    file_rows = done[item.name]
-                    if file_rows is None:
-                        file_rows = next(results)
-                        journal.record(item, file_rows)
-                        pages_done += len({row.page for row in file_rows})
-                        digits_found += sum(row.status == Status.OK.value for row in file_rows)
-                        rate = digits_found / max(1e-6, time.monotonic() - loop_started)
-                        bar.set_postfix(pages=pages_done, digits_per_s=f"{rate:.0f}", refresh=False)
-                        bar.update(1)
-                    frame = rows_to_frame(file_rows)
-                    stream.write(frame)
-                    if fields_stream is not None:
-                        fields_stream.write(fields_frame(frame))
-                    summarise(file_rows, summary)
-            if fields_stream is not None:
-                fields_stream.commit()
-            stream.commit()
-        except BaseException:
-            stream.discard()
-            if fields_stream is not None:
-                fields_stream.discard()
-            raise
+        with _progress(len(files), progress) as bar:
+            bar.update(len(files) - len(todo))
+            pages_done = digits_found = 0
+            loop_started = time.monotonic()
+            results = iter(_process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers))
+            # files are written in input order as they finish: read ones from the
+            # journal, new ones from the workers (which return them in order)
+            for item in files:
+                file_rows = done[item.name]
+                if file_rows is None:
+                    file_rows = next(results)
+                    journal.record(item, file_rows)
+                    pages_done += len({row.page for row in file_rows})
+                    digits_found += sum(row.status == Status.OK.value for row in file_rows)
+                    rate = digits_found / max(1e-6, time.monotonic() - loop_started)
+                    bar.set_postfix(pages=pages_done, digits_per_s=f"{rate:.0f}", refresh=False)
+                    bar.update(1)
+                frame = rows_to_frame(file_rows)
+                stream.write(frame)
+                if fields_stream is not None:
+                    fields_stream.write(fields_frame(frame))
+                summarise(file_rows, summary)
+        if fields_stream is not None:
+            fields_stream.commit()
+        stream.commit()
         complete = True
     except BaseException:
-        output.discard()
-        if fields_output is not None:
-            fields_output.discard()
+        stream.discard()
+        if fields_stream is not None:
+            fields_stream.discard()
         raise
     finally:
         if journal is not None:

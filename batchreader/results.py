@@ -6,20 +6,10 @@ from batchreader.atomic import AtomicOutput
 from batchreader.schema import CONFIDENCE_DECIMALS, FIELD_COLUMNS, Status
 
 
-def write_frame(frame, output: AtomicOutput) -> None:
-    """Write a DataFrame as CSV to ``output`` and commit it."""
-    try:
-        frame.to_csv(output.tmp, index=False, float_format=f"%.{CONFIDENCE_DECIMALS}f", lineterminator="\n")
-        output.commit()
-    except BaseException:
-        output.discard()
-        raise
-
-
 class CsvStream:
     """A CSV written in chunks of rows (each file's, as it finishes) to an atomic output:
-    memory stays flat however many pages a run reads. The bytes are those
-    :func:`write_frame` writes for all the rows at once."""
+    memory stays flat however many pages a run reads, and the bytes are those of the
+    whole frame written at once. The one place results CSVs get their format."""
 
     def __init__(self, output: AtomicOutput) -> None:
         self.output = output
@@ -43,6 +33,17 @@ class CsvStream:
     def discard(self) -> None:
         self._fh.close()
         self.output.discard()
+
+
+def write_frame(frame, output: AtomicOutput) -> None:
+    """Write a DataFrame as CSV to ``output`` and commit it."""
+    stream = CsvStream(output)
+    try:
+        stream.write(frame)
+        stream.commit()
+    except BaseException:
+        stream.discard()
+        raise
 
 
 def fields_frame(results):
