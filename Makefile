@@ -40,7 +40,7 @@ fixtures: install
 	$(BIN)/python benchmarks/make_fixtures.py --mnist ../shared/data/mnist.npz
 
 benchmark: install
-	$(BIN)/python benchmarks/pages.py --mnist ../shared/data/mnist.npz
+	$(BIN)/python benchmarks/accuracy.py --mnist ../shared/data/mnist.npz --pages 12
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info results.csv

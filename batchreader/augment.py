@@ -174,15 +174,57 @@ def make_nondigit(rng: np.random.Generator) -> np.ndarray:
     return to_mnist(marks)
 
 
+def make_touching(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Return a 28x28 framed glyph of two or three MNIST digits written so close that
+    they touch or overlap: one glyph that is not one digit. The scanner must cut it,
+    and a class that says "several digits" keeps the model from reading the pair as
+    its likelier half (a 1 leaning on a 6 reads as a sure 6 otherwise)."""
+    height = 48
+    parts = []
+    for d in digits:
+        a = np.asarray(d, np.float32)
+        a = a / 255.0 if a.max() > 1.0 else a
+        rows = np.flatnonzero((a > 0.1).any(axis=1))
+        cols = np.flatnonzero((a > 0.1).any(axis=0))
+        if rows.size == 0:
+            continue
+        a = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        h = int(height * rng.uniform(0.85, 1.1))
+        w = max(1, round(a.shape[1] * h / a.shape[0]))
+        parts.append(cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR))
+    total = sum(p.shape[1] for p in parts) + 2 * height
+    canvas = np.zeros((int(height * 1.4), total), np.float32)
+    x = height // 2
+    for k, part in enumerate(parts):
+        if k:  # the next digit starts where this one ends, minus an overlap small
+            # enough that both stay visible (a 1 hidden inside a 7 is a 7)
+            narrower = min(part.shape[1], parts[k - 1].shape[1])
+            wider = max(part.shape[1], parts[k - 1].shape[1])
+            if wider > 0.35 * height:  # two bars overlapping are one thick bar
+                x -= int(rng.uniform(0.02, 0.2) * min(height, 1.75 * narrower))
+        top = int(rng.uniform(0.0, 0.3) * height)
+        view = canvas[top : top + part.shape[0], x : x + part.shape[1]]
+        np.maximum(view, part[: view.shape[0], : view.shape[1]], out=view)
+        x += part.shape[1]
+    if rng.random() < 0.5:
+        canvas = _thickness(canvas, rng)
+    if rng.random() < 0.2:
+        canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.6, 1.4))
+    return to_mnist(canvas)
+
+
 def augment_batch(
     images: np.ndarray,
     labels: np.ndarray,
     rng: np.random.Generator,
     nondigit_share: float = 0.08,
+    touching_share: float = 0.06,
     augment_share: float = 0.75,
     not_a_digit: int = 10,
+    touching: int = 11,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Augment a batch of 28x28 digits and replace a share of it with non-digit marks.
+    """Augment a batch of 28x28 digits and replace a share of it with non-digit marks
+    and a share with touching digits (drawn from the batch's own digits).
 
     Returns (N, 28, 28, 1) float32 images and int32 labels.
     """
@@ -194,6 +236,10 @@ def augment_batch(
         if draw < nondigit_share:
             out[i, :, :, 0] = make_nondigit(rng) if draw < nondigit_share / 2 else make_printed(rng)
             out_labels[i] = not_a_digit
+        elif draw < nondigit_share + touching_share:
+            count = 3 if rng.random() < 0.15 else 2
+            out[i, :, :, 0] = make_touching([images[int(j)] for j in rng.integers(n, size=count)], rng)
+            out_labels[i] = touching
         elif rng.random() < augment_share:
             out[i, :, :, 0] = augment_digit(images[i], rng)
         else:  # MNIST digits are already framed; some stay as written

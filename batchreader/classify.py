@@ -11,6 +11,7 @@ import numpy as np
 
 from batchreader.errors import ModelError
 from batchreader.inference import NumpyNet
+from batchreader.model import CLASS_NAMES, NUM_CLASSES
 from batchreader.modelcard import default_model_path, verify_model
 from batchreader.tensorflow_env import import_keras
 
@@ -54,6 +55,13 @@ class Classifier:
         if key not in _LOADED:
             _LOADED[key] = cls(net=NumpyNet.load(path), card=card, path=path)
             log.info("loaded model %s (sha256 %s...)", path, card["sha256"][:12])
+            if len(card["classes"]) < NUM_CLASSES:
+                log.warning(
+                    "model %s has no '%s' class: touching digits will rarely be cut; retrain it with "
+                    "'batchreader train'",
+                    path,
+                    CLASS_NAMES[-1],
+                )
         return _LOADED[key]
 
     @property
@@ -71,8 +79,14 @@ class Classifier:
         return np.concatenate(out, axis=0)[:n]
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
-        """Calibrated class probabilities, shape (N, classes)."""
-        return softmax(self.logits(digits), self.temperature)
+        """Calibrated probabilities of :data:`batchreader.model.CLASS_NAMES`, shape (N, classes).
+
+        Models trained before the "touching digits" class have no such output: it is
+        reported as probability 0 for them.
+        """
+        probs = softmax(self.logits(digits), self.temperature)
+        missing = NUM_CLASSES - probs.shape[1]
+        return np.pad(probs, ((0, 0), (0, missing))) if missing > 0 else probs
 
 
 def load_keras_model(path: Path | None = None) -> Any:

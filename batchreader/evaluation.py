@@ -54,7 +54,7 @@ def score(probs: np.ndarray, labels: np.ndarray, class_names: list[str]) -> Scor
     confusion = np.zeros((n_classes, n_classes), np.int64)
     np.add.at(confusion, (labels, pred), 1)
     per_class = {}
-    for k, name in enumerate(class_names):
+    for k, name in enumerate(class_names[:n_classes]):
         tp = confusion[k, k]
         support = confusion[k].sum()
         if support == 0:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from batchreader.errors import ModelError
+from batchreader.model import CLASS_NAMES
 
 DEFAULT_MODEL_NAME = "batchreader-cnn.keras"
 """File name of the model shipped in ``models/`` (installed as package data ``batchreader.models``)."""
@@ -58,6 +59,10 @@ def read_card(model_path: Path) -> dict[str, Any]:
     for key in ("sha256", "temperature", "classes"):
         if key not in card:
             raise ModelError(f"model card {path} lacks '{key}'")
+    classes = list(card["classes"])
+    # older models lack the last classes; the classifier reports them as probability 0
+    if len(classes) < 11 or classes != CLASS_NAMES[: len(classes)]:
+        raise ModelError(f"model card {path} has classes {classes}; this version reads {CLASS_NAMES}")
     return card
 
 

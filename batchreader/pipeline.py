@@ -27,12 +27,12 @@ from batchreader.atomic import AtomicOutput
 from batchreader.defaults import PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError
 from batchreader.journal import Journal
-from batchreader.model import NOT_A_DIGIT
+from batchreader.model import NOT_A_DIGIT, NUM_CLASSES, TOUCHING
 from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, Page, PageFailure, discover, read_pages
 from batchreader.results import CsvStream, fields_frame
 from batchreader.schema import ResultRow, Status, rows_to_frame
-from batchreader.segment import Glyph, Piece, clusters, segment, segments
+from batchreader.segment import Glyph, Piece, clusters, segment, segments, small_letters
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +119,17 @@ def classify_glyphs(
     Lazily, in two rounds: first every glyph whole (and every candidate of clusters of
     several glyphs); then the pieces between cut points, only for glyphs whose whole
     reading is not already sure enough to beat any split. A split has at least two
-    pieces, each costing SEGMENT_PENALTY, so a whole glyph scoring at least
-    -2 * SEGMENT_PENALTY wins whatever its pieces say: skipping them changes no result
-    and halves the classifier's work on ordinary pages.
+    pieces, each costing SEGMENT_PENALTY, and pays for cutting the glyph once (see
+    TOUCHING_FLOOR), so a whole glyph scoring at least that much wins whatever its
+    pieces say: skipping them changes no result and saves most of the classifier's
+    work on ordinary pages.
+
+    The small letters of printed words (see :func:`batchreader.segment.small_letters`)
+    are added as marks, so that their fields are known for text.
     """
     slots: list[list[tuple[Candidate, Glyph]]] = []
-    for slot, cluster in enumerate(clusters(glyphs)):
+    groups = clusters(glyphs)
+    for slot, cluster in enumerate(groups):
         if len(cluster) == 1:
             g = cluster[0]
             found = [(0, len(g.cuts) + 1, Piece.WHOLE, g)]
@@ -137,7 +142,7 @@ def classify_glyphs(
         whole, glyph = items[0]
         if len(items) == 1 and glyph.cuts:
             score, _ = _score(whole, probs[slot][0], whole.height)
-            if score < -2 * SEGMENT_PENALTY and not _sure_mark(whole, probs[slot][0]):
+            if score < -2 * SEGMENT_PENALTY + _cutting_cost(probs[slot][0]) and not _sure_mark(whole, probs[slot][0]):
                 undecided.append(slot)
     if undecided:
         pieces = [_candidates(slot, segments(slots[slot][0][1])[1:]) for slot in undecided]
@@ -146,7 +151,15 @@ def classify_glyphs(
             probs[slot].extend(more_probs)
     chosen = [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
     ink = {c: g for items in slots for c, g in items}
-    return chosen, printed_fields([(c, ink[c]) for slot in chosen for c, _, rejected in slot if not rejected])
+    printed = printed_fields([(c, ink[c]) for slot in chosen for c, _, rejected in slot if not rejected])
+    # small letters of printed words are marks of their fields (see page_rows' TEXT_MARKS)
+    found = small_letters(glyphs, groups)
+    letters = [_candidates(len(slots) + k, [(0, 1, Piece.WHOLE, g)]) for k, g in enumerate(found)]
+    if letters:
+        for items, letter_probs in zip(letters, _predict(classifier, letters)):
+            chosen.append([(items[0][0], letter_probs[0], True)])
+        chosen.sort(key=lambda slot: (slot[0][0].line, slot[0][0].field, slot[0][0].x))  # reading order
+    return chosen, printed
 
 
 SAME_GLYPH = 0.9
@@ -192,7 +205,7 @@ def _candidates(slot: int, found: list[tuple[int, int, Piece, Glyph]]) -> list[t
 def _predict(classifier, groups: list[list[tuple[Candidate, Glyph]]]) -> list[list[np.ndarray]]:
     """Classify the glyphs of several groups in one batched call; probabilities per group."""
     framed = to_mnist_batch([g.ink for group in groups for _, g in group])
-    flat = classifier.predict(framed) if len(framed) else np.zeros((0, NOT_A_DIGIT + 1), np.float32)
+    flat = classifier.predict(framed) if len(framed) else np.zeros((0, NUM_CLASSES), np.float32)
     out, i = [], 0
     for group in groups:
         out.append(list(flat[i : i + len(group)]))
@@ -336,11 +349,17 @@ ONE_CHARACTER = 1.15
 SURE_MARK = 0.9
 """A glyph the model takes for a non-digit at least this surely is not cut into digits."""
 
-SURE_SCRIBBLE = 0.99
+TOUCHING_FLOOR = 0.05
+"""Cutting a glyph costs log(the model's probability that it is several touching digits),
+at most -log(TOUCHING_FLOOR): a wide 9 the model reads as a 9 stays whole even when its
+tail alone would pass for a sure 1."""
+
+SURE_SCRIBBLE = 0.9
 SCRIBBLE_WIDTH = 3.0
 """A glyph wider than one character is taken whole as a mark (a signature, a scribble)
 only when it is at least SCRIBBLE_WIDTH heights long and the model is SURE_SCRIBBLE
-sure; otherwise its pieces must speak for themselves (touching digits)."""
+sure; otherwise its pieces must speak for themselves (touching digits). A run of
+touching digits goes to the model's "touching digits" class, not to "not a digit"."""
 
 TOO_SHORT = 0.5
 """A piece shorter than this share of its slot's tallest glyph is no digit by itself
@@ -369,19 +388,24 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
     the whole, and broken glyphs are joined only when the whole is surer than its parts.
 
     A glyph no wider than one character that the model surely takes for a non-digit (a
-    printed N, a letter) is not cut: its strokes alone would pass for 1s.
+    printed N, a letter) is not cut: its strokes alone would pass for 1s. A glyph whose
+    best cut leaves only marks is read whole.
     """
     uncut = [(b.start, b.end) for b, p in zip(boxes, probs) if _sure_mark(b, p)]
     tallest = max(b.height for b in boxes if b.kind != Piece.CUT)
     joinable = any(b.kind == Piece.JOINED for b in boxes)
     pieces: dict[int, list[tuple[int, float, int]]] = {}  # end -> [(start, score, row)]
     marks: set[int] = set()  # rows that can only be marks
+    # the cut pieces starting where a glyph starts pay once for cutting it (see TOUCHING_FLOOR)
+    several = {b.start: _cutting_cost(p) for b, p in zip(boxes, probs) if b.kind == Piece.WHOLE}
     last = 0
     for r, box in enumerate(boxes):
         last = max(last, box.end)
         if box.kind == Piece.CUT and any(a <= box.start and box.end <= b for a, b in uncut):
             continue
         score, mark = _score(box, probs[r], tallest, joinable)
+        if box.kind == Piece.CUT:
+            score += several.get(box.start, 0.0)
         if mark:
             marks.add(r)
         pieces.setdefault(box.end, []).append((box.start, score, r))
@@ -396,10 +420,27 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
     point = last
     while point > 0:
         _, previous, row = best[point]
-        rejected = row in marks or int(np.argmax(probs[row])) == NOT_A_DIGIT
+        rejected = row in marks or _not_a_digit(probs[row])
         chosen.append((boxes[row], probs[row], rejected))
         point = previous
+    if len(chosen) > 1 and all(rejected for *_, rejected in chosen) and boxes[0].kind == Piece.WHOLE:
+        # a glyph cut into nothing but marks is one glyph the model is unsure of (a 7
+        # with a speck on its bar): read whole, it is either a digit or one mark
+        whole = boxes[0]
+        if whole.start == 0 and whole.end == last:
+            return [(whole, probs[0], _not_a_digit(probs[0]))]
     return chosen[::-1]
+
+
+def _not_a_digit(p: np.ndarray) -> bool:
+    """Whether the model's likeliest reading is no digit: a mark, or touching digits
+    that no cut could part (reading those as one digit would invent a number)."""
+    return int(np.argmax(p)) >= NOT_A_DIGIT
+
+
+def _cutting_cost(p: np.ndarray) -> float:
+    """What cutting a glyph with whole-glyph probabilities ``p`` costs (see TOUCHING_FLOOR)."""
+    return float(np.log(max(float(p[TOUCHING]), TOUCHING_FLOOR)))
 
 
 def _sure_mark(box: Candidate, p: np.ndarray) -> bool:
@@ -421,7 +462,7 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
         and box.width > ONE_CHARACTER * box.height
         and not (p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height)
     )
-    q = p[:NOT_A_DIGIT] if digit_only else p
+    q = p[:NOT_A_DIGIT] if digit_only else p[:TOUCHING]  # "touching digits" is never a reading
     share = box.height / tallest
     mark = share < TOO_SHORT and (box.kind != Piece.WHOLE or joinable)
     stray = STRAY_COST if joinable else 0.0

@@ -80,7 +80,7 @@ class SegmentConfig:
     parts of a digit broken by a fine pen or faint pencil, read only joined."""
     max_height: float = 3.0
     merge_gap: float = 0.35
-    split_aspect: float = 1.0
+    split_aspect: float = 0.75
     """A glyph wider than this times its height may be several touching digits."""
     min_part: float = 0.12
     """Narrowest piece a cut may leave (a 1), in glyph heights."""
@@ -96,6 +96,9 @@ class SegmentConfig:
     """...when together they are no wider than this times their height."""
     join_glyphs: int = 3
     """Most glyphs one broken digit may have fallen into."""
+    letter_height: float = 0.5
+    """Lone fragments at least this share of their field's height, level with another of
+    its glyphs, are the small letters of printed words (see :func:`small_letters`)."""
 
 
 DEFAULT_CONFIG = SegmentConfig()
@@ -497,6 +500,32 @@ def clusters(glyphs: list[Glyph], config: SegmentConfig = DEFAULT_CONFIG) -> lis
     return [c for c in out if not all(g.fragment for g in c)]  # fragments alone are dust
 
 
+def small_letters(glyphs: list[Glyph], taken: list[list[Glyph]], config: SegmentConfig = DEFAULT_CONFIG) -> list[Glyph]:
+    """Fragments that no cluster took, at least ``letter_height`` of their field's
+    height and standing level with another glyph of it: the x-height letters of printed
+    words (the a and e of "Page", the o of "of"). Too small to be digits, they are
+    evidence that a field is text. Handwriting of the page's size leaves no fragment
+    that tall, and pieces of a broken digit are joined to it. ``taken`` are the page's
+    :func:`clusters`."""
+    taken_ids = {id(g) for cluster in taken for g in cluster}
+    fields: dict[tuple[int, int], list[Glyph]] = {}
+    for g in glyphs:
+        fields.setdefault((g.line, g.field), []).append(g)
+    out = []
+    for members in fields.values():
+        whole = [g.height for g in members if not g.fragment]
+        if not whole:
+            continue
+        height = float(np.median(whole))
+        for g in members:
+            if not g.fragment or id(g) in taken_ids or g.height < config.letter_height * height:
+                continue
+            # printed letters share a baseline; the g and p of a word hang below it
+            if any(o is not g and abs(o.bottom - g.bottom) <= 0.1 * height for o in members):
+                out.append(g)
+    return out
+
+
 def _joinable(a: Glyph, b: Glyph, line_height: float, config: SegmentConfig) -> bool:
     if (a.line, a.field) != (b.line, b.field):
         return False
@@ -525,9 +554,10 @@ def segments(
     with start/end indices into the cluster's points; the classifier's scores pick the
     best path from the first point to the last.
 
-    Each cut follows the path of least ink from top to bottom near its column (digits
-    that lean into each other are parted along the gap between them, not straight
-    through a stroke).
+    Each cut is tried two ways: along the path of least ink from top to bottom near
+    its column (digits that lean into each other are parted along the gap between
+    them, not through a stroke) and straight down (digits that overlap, where every
+    path crosses a stroke). Both pieces are candidates between the same two points.
     """
     glyphs = [cluster] if isinstance(cluster, Glyph) else cluster
     out: list[tuple[int, int, Piece, Glyph]] = []
@@ -566,10 +596,15 @@ def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, P
     if not glyph.cuts:
         return out
     h = glyph.height
-    reach = max(1, int(0.2 * h))
-    paths = [np.zeros(h, np.int32)]
-    paths += _least_ink_paths(glyph.ink, glyph.cuts, reach)
-    paths.append(np.full(h, glyph.width, np.int32))
+    reach = max(1, int(0.1 * h))
+    # each cut two ways: along the least ink (digits leaning into each other) and
+    # straight down (digits overlapping, where any path must cross a stroke)
+    bent = _least_ink_paths(glyph.ink, glyph.cuts, reach)
+    ways = [[np.zeros(h, np.int32)]]
+    for c, path in zip(glyph.cuts, bent):
+        straight = np.full(h, c, np.int32)
+        ways.append([path] if np.array_equal(path, straight) else [path, straight])
+    ways.append([np.full(h, glyph.width, np.int32)])
     cols = np.arange(glyph.width)[None, :]
     for i in range(last):
         for j in range(i + 1, last + 1):
@@ -580,10 +615,12 @@ def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, P
                 break
             if width < config.min_part * h:
                 continue
-            between = (cols >= paths[i][:, None]) & (cols < paths[j][:, None])
-            piece = _piece(glyph, np.where(between, glyph.ink, 0))
-            if piece is not None:
-                out.append((i, j, Piece.CUT, piece))
+            for left in ways[i]:
+                for right in ways[j]:
+                    between = (cols >= left[:, None]) & (cols < right[:, None])
+                    piece = _piece(glyph, np.where(between, glyph.ink, 0))
+                    if piece is not None:
+                        out.append((i, j, Piece.CUT, piece))
     return out
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from batchreader.atomic import AtomicOutput
 from batchreader.errors import DataError
 from batchreader.evaluation import Scores, fit_temperature, score
-from batchreader.model import CLASS_NAMES, NOT_A_DIGIT, build_model
+from batchreader.model import CLASS_NAMES, NOT_A_DIGIT, TOUCHING, build_model
 from batchreader.modelcard import card_path, sha256_file, write_json_atomic
 from batchreader.tensorflow_env import import_keras
 
@@ -85,6 +85,7 @@ class TrainConfig:
     steps_per_epoch: int | None = None
     """Limit steps per epoch (tiny runs for tests); None means the whole training split."""
     nondigit_share: float = 0.08
+    touching_share: float = 0.06
     patience: int = 8
 
 
@@ -97,7 +98,15 @@ def _batches(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, seed: int):
     rng = np.random.default_rng(seed)
 
     def make(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return augment_batch(x[idx], y[idx], rng, nondigit_share=cfg.nondigit_share, not_a_digit=NOT_A_DIGIT)
+        return augment_batch(
+            x[idx],
+            y[idx],
+            rng,
+            nondigit_share=cfg.nondigit_share,
+            touching_share=cfg.touching_share,
+            not_a_digit=NOT_A_DIGIT,
+            touching=TOUCHING,
+        )
 
     def tf_make(idx):
         images, labels = tf.numpy_function(make, [idx], (tf.float32, tf.int32))
@@ -236,7 +245,8 @@ def _card(
             "command": command,
             "augmentation": "rotation, shear, scale/aspect, elastic, stroke thickness, broken strokes, "
             "blur, 1-bit threshold, shift, noise; class 'not-a-digit': generated marks (letters, X, ticks, "
-            "dashes, scribbles, blots, box corners) and printed characters in DejaVu fonts",
+            "dashes, scribbles, blots, box corners) and printed characters in DejaVu fonts; class "
+            "'touching-digits': two or three training digits written overlapping",
         },
         "metrics": {"mnist_test": scores.to_dict()},
     }

@@ -40,13 +40,16 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=100)
     parser.add_argument("--styles", default=None, help="comma-separated subset of styles (default: all)")
+    parser.add_argument("--keep", type=Path, default=None, help="write the pages, truth and results here to inspect")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with np.load(args.mnist) as data:
         x, y = data["x_test"], data["y_test"]
     with tempfile.TemporaryDirectory() as tmp:
+        if args.keep:
+            tmp = args.keep
         root = Path(tmp) / "scans"
-        root.mkdir()
+        root.mkdir(parents=True, exist_ok=False)
         rows = []
         offset = 0
         wanted = args.styles.split(",") if args.styles else list(STYLES)
@@ -67,6 +70,7 @@ def main() -> None:
                 save_scan(group, root / file, style.dpi, binary=style.binary)
                 rows.extend({**r, "style": name} for r in truth_rows(group, file))
         truth = pd.DataFrame(rows, columns=[*TRUTH_COLUMNS, "style"])
+        truth.to_csv(Path(tmp) / "truth.csv", index=False)
         out = Path(tmp) / "results.csv"
         summary = batchreader.scan([root], out, model=args.model, jobs=args.jobs)
         results = read_results(out)

@@ -8,6 +8,7 @@ import pytest
 from batchreader.classify import load_keras_model
 from batchreader.errors import ModelError
 from batchreader.inference import NumpyNet
+from batchreader.model import NUM_CLASSES
 from batchreader.modelcard import default_model_path
 from batchreader.tensorflow_env import import_keras
 
@@ -16,7 +17,7 @@ def test_shipped_model_gives_the_logits_keras_gives(mnist_subset):
     x = (mnist_subset["x_test"][:300] / 255.0).astype(np.float32)[..., None]
     keras_logits = np.asarray(load_keras_model().predict(x, verbose=0))
     numpy_logits = NumpyNet.load(default_model_path()).logits(x)
-    assert numpy_logits.shape == (300, 11)
+    assert numpy_logits.shape == (300, NUM_CLASSES)
     np.testing.assert_allclose(numpy_logits, keras_logits, atol=1e-3)
     assert (numpy_logits.argmax(axis=1) == keras_logits.argmax(axis=1)).all()
 

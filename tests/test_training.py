@@ -9,6 +9,7 @@ import pytest
 
 from batchreader.classify import Classifier, load_keras_model
 from batchreader.errors import DataError, ModelError
+from batchreader.model import CLASS_NAMES, NUM_CLASSES
 from batchreader.modelcard import card_path, default_model_path, sha256_file
 from batchreader.training import Mnist, TrainConfig, load_mnist, train
 from tests.conftest import SUBSET
@@ -39,7 +40,7 @@ def test_trained_model_loads_and_classifies(tiny_model, mnist_subset):
     clf = Classifier.load(out)
     x = (mnist_subset["x_test"][:200] / 255.0).astype(np.float32)[..., None]
     probs = clf.predict(x)
-    assert probs.shape == (200, 11)
+    assert probs.shape == (200, NUM_CLASSES)
     assert np.allclose(probs.sum(axis=1), 1, atol=1e-4)
     # the scanner's NumPy engine runs a freshly trained model as Keras does
     keras_logits = np.asarray(load_keras_model(out).predict(x, verbose=0))
@@ -52,6 +53,15 @@ def test_tampered_model_is_refused(tiny_model, tmp_path):
     copy.write_bytes(out.read_bytes() + b"\0")
     card_path(copy).write_text(card_path(out).read_text())
     with pytest.raises(ModelError, match="does not match"):
+        Classifier.load(copy)
+
+
+def test_a_model_for_other_classes_is_refused(tiny_model, tmp_path):
+    out, card = tiny_model
+    copy = tmp_path / "letters.keras"
+    copy.write_bytes(out.read_bytes())
+    card_path(copy).write_text(json.dumps({**card, "classes": ["a", "b", *CLASS_NAMES[2:]]}))
+    with pytest.raises(ModelError, match="classes"):
         Classifier.load(copy)
 
 
