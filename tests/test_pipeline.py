@@ -132,19 +132,24 @@ def test_printed_words_and_x_marks_are_not_digits(tmp_path):
     assert read_results(tmp_path / "r.csv")["status"].tolist() == ["empty"]
 
 
+def _read_style(tmp_path, mnist_subset, style: str, seeds: tuple[int, ...], pages: int):
+    """Scan synthetic pages of one style (a multi-page TIFF per seed); their agreement with the truth."""
+    from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
+
+    rows = []
+    for seed in seeds:
+        rendered = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], pages, STYLES[style], seed=seed)
+        save_scan(rendered, tmp_path / f"{style}-{seed}.tif", STYLES[style].dpi)
+        rows.extend(truth_rows(rendered, f"{style}-{seed}.tif"))
+    batchreader.scan([tmp_path], tmp_path / "r.csv")
+    return compare(read_results(tmp_path / "r.csv"), pd.DataFrame(rows, columns=TRUTH_COLUMNS))
+
+
 def test_printed_labels_beside_larger_handwriting_are_text(tmp_path, mnist_subset):
     """Print beside handwriting is smaller than it: its x-height letters (the a and e of
     "Page") are too small to be digits, yet they make their field text. (Without them
     these pages give 12 false digits from the labels, precision 0.962; with them 6.)"""
-    from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
-
-    rows = []
-    for seed in (120, 121, 128):
-        pages = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 3, STYLES["printed-text"], seed=seed)
-        save_scan(pages, tmp_path / f"labels-{seed}.tif", STYLES["printed-text"].dpi)
-        rows.extend(truth_rows(pages, f"labels-{seed}.tif"))
-    batchreader.scan([tmp_path], tmp_path / "r.csv")
-    agreement = compare(read_results(tmp_path / "r.csv"), pd.DataFrame(rows, columns=TRUTH_COLUMNS))
+    agreement = _read_style(tmp_path, mnist_subset, "printed-text", (120, 121, 128), pages=3)
     assert agreement.recall == 1.0
     assert agreement.precision >= 0.975
 
@@ -206,13 +211,7 @@ def test_printed_numbers_with_repeated_digits_are_print(tmp_path, mnist_subset):
 def test_signatures_are_not_read_as_ones(tmp_path, mnist_subset):
     """A long scribble is one mark, not a row of 1s cut from it (these pages, before the
     scribble rule, gave three false 1s cut from one signature)."""
-    from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
-
-    pages = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 3, STYLES["marks"], seed=113)
-    save_scan(pages, tmp_path / "marks.tif", STYLES["marks"].dpi)
-    truth = pd.DataFrame(truth_rows(pages, "marks.tif"), columns=TRUTH_COLUMNS)
-    batchreader.scan([tmp_path / "marks.tif"], tmp_path / "r.csv")
-    agreement = compare(read_results(tmp_path / "r.csv"), truth)
+    agreement = _read_style(tmp_path, mnist_subset, "marks", (113,), pages=3)
     assert agreement.precision == 1.0
     assert agreement.recall >= 0.98
 
@@ -221,15 +220,7 @@ def test_touching_digits_are_cut_and_read(tmp_path, mnist_subset):
     """Digits written so close that they touch or overlap (the code before the
     "touching digits" class read a 1 leaning on a 6 as a sure 6: recall 0.81, 0.74 read
     right on these pages)."""
-    from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
-
-    rows = []
-    for seed in (5, 6, 7):
-        pages = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 2, STYLES["touching"], seed=seed)
-        save_scan(pages, tmp_path / f"touching-{seed}.tif", STYLES["touching"].dpi)
-        rows.extend(truth_rows(pages, f"touching-{seed}.tif"))
-    batchreader.scan([tmp_path], tmp_path / "r.csv")
-    agreement = compare(read_results(tmp_path / "r.csv"), pd.DataFrame(rows, columns=TRUTH_COLUMNS))
+    agreement = _read_style(tmp_path, mnist_subset, "touching", (5, 6, 7), pages=2)
     assert agreement.recall >= 0.92
     assert agreement.digit_accuracy >= 0.85
     assert agreement.precision >= 0.98
