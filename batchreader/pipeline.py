@@ -118,7 +118,8 @@ def classify_glyphs(
 
     Lazily, in two rounds: first every glyph whole (and every candidate of clusters of
     several glyphs); then the pieces between cut points, only for glyphs whose whole
-    reading is not already sure enough to beat any split. A split has at least two
+    reading is not already sure enough to beat any split (their cut points are looked
+    for only then). A split has at least two
     pieces, each costing SEGMENT_PENALTY, and pays for cutting the glyph once (see
     TOUCHING_FLOOR), so a whole glyph scoring at least that much wins whatever its
     pieces say: skipping them changes no result and saves most of the classifier's
@@ -130,24 +131,23 @@ def classify_glyphs(
     slots: list[list[tuple[Candidate, Glyph]]] = []
     groups = clusters(glyphs)
     for slot, cluster in enumerate(groups):
-        if len(cluster) == 1:
-            g = cluster[0]
-            found = [(0, len(g.cuts) + 1, Piece.WHOLE, g)]
-        else:
-            found = segments(cluster)
+        # a lone glyph is first read whole, without looking for its cuts
+        found = [(0, 1, Piece.WHOLE, cluster[0])] if len(cluster) == 1 else segments(cluster)
         slots.append(_candidates(slot, found))
     probs: list[list[np.ndarray]] = _predict(classifier, slots)
     undecided = []
     for slot, items in enumerate(slots):
         whole, glyph = items[0]
-        if len(items) == 1 and glyph.cuts:
+        if len(items) == 1 and whole.kind == Piece.WHOLE:
             score, _ = _score(whole, probs[slot][0], whole.height)
             if score < -2 * SEGMENT_PENALTY + _cutting_cost(probs[slot][0]) and not _sure_mark(whole, probs[slot][0]):
-                undecided.append(slot)
+                found = segments(glyph)  # the whole again, now spanning its cut points, and its pieces
+                if len(found) > 1:
+                    slots[slot] = _candidates(slot, found)
+                    undecided.append(slot)
     if undecided:
-        pieces = [_candidates(slot, segments(slots[slot][0][1])[1:]) for slot in undecided]
-        for slot, more, more_probs in zip(undecided, pieces, _predict(classifier, pieces)):
-            slots[slot].extend(more)
+        pieces = [slots[slot][1:] for slot in undecided]
+        for slot, more_probs in zip(undecided, _predict(classifier, pieces)):
             probs[slot].extend(more_probs)
     chosen = [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
     ink = {c: g for items in slots for c, g in items}

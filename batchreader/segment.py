@@ -32,8 +32,9 @@ class Glyph:
     line: int = 0
     field: int = 0
     index: int = 0
-    cuts: list[int] = dc_field(default_factory=list)
-    """Columns (from the glyph's left edge) where it may be cut into touching digits."""
+    cuts: list[int] | None = None
+    """Columns (from the glyph's left edge) where it may be cut into touching digits;
+    None until asked for (see :func:`glyph_cuts`): most glyphs never need them."""
     fragment: bool = False
     """Too small to be a digit by itself: only ever read joined to a neighbour."""
 
@@ -369,10 +370,7 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
         window = labels[y0:y1, x0:x1]
         own = window == ids[0] + 1 if len(ids) == 1 else np.isin(window, ids + 1)
         crop = np.where(own, ink[y0:y1, x0:x1], 0).astype(np.float32)
-        glyph = Glyph(x0, y0, w, h, crop, fragment=fragment)
-        if not fragment:
-            glyph.cuts = cut_candidates(glyph, config)
-        glyphs.append(glyph)
+        glyphs.append(Glyph(x0, y0, w, h, crop, fragment=fragment))
     return order_glyphs(glyphs, digit_h, config, combs)
 
 
@@ -434,10 +432,10 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
 def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[int]:
     """Columns where a glyph too wide for one digit may be cut.
 
-    Two kinds: the valleys of its ink profile (where touching digits meet through a
-    thin bridge), and, for glyphs wide enough to hold several digits, the columns that
-    would divide it into equal digits, each moved to the least ink nearby (digits that
-    overlap leave no valley where they meet).
+    Three kinds: the valleys of its ink profile (where touching digits meet through a
+    thin bridge); the notches of its outline (where overlapping digits meet, see
+    :func:`_contour_notches`); and, for glyphs wide enough to hold several digits, the
+    columns that would divide it into equal digits, each moved to the least ink nearby.
 
     Wide single digits exist (a sprawling 5 or 0), so cuts are only candidates: the
     classifier scores every piece between two cuts and the best total wins, the whole
@@ -446,7 +444,8 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list
     w, h = glyph.width, glyph.height
     if w < config.split_aspect * h:
         return []
-    profile = (glyph.ink > 0).sum(axis=0).astype(np.float32)
+    mask = glyph.ink > 0
+    profile = mask.sum(axis=0).astype(np.float32)
     k = max(3, int(h * 0.06)) | 1
     smooth = np.convolve(profile, np.ones(k, np.float32) / k, mode="same")
     margin = max(2, int(config.min_part * h))
@@ -463,13 +462,47 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list
     order = np.argsort(smooth[margin : w - margin], kind="stable") + margin
     limit = 0.6 * float(smooth.max())
     valleys = [int(c) for c in order if smooth[c] <= limit]
+    notches = _contour_notches(mask, margin, spacing)
     cuts: list[int] = []
-    for col in [*valleys[:1], *wanted, *valleys[1:]]:
+    for col in [*valleys[:1], *notches, *wanted, *valleys[1:]]:
         if len(cuts) >= config.max_cuts:
             break
         if all(abs(col - c) >= spacing for c in cuts):
             cuts.append(col)
     return sorted(cuts)
+
+
+def glyph_cuts(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[int]:
+    """The glyph's cut candidates (:func:`cut_candidates`), found once, when first asked
+    for; fragments are never cut."""
+    if glyph.cuts is None:
+        glyph.cuts = [] if glyph.fragment else cut_candidates(glyph, config)
+    return glyph.cuts
+
+
+def _contour_notches(mask: np.ndarray, margin: int, spacing: int) -> list[int]:
+    """Columns where the glyph's outline draws in from above and below, compared with
+    the columns nearby: where two digits that overlap meet, the top edge drops and the
+    bottom edge rises (a notch, or a step down to a shorter digit) though the ink
+    profile shows no valley. Deepest first; at most one per ``spacing`` columns."""
+    h, w = mask.shape
+    inked = mask.any(axis=0)
+    top = np.where(inked, mask.argmax(axis=0), h).astype(np.float32)
+    bottom = np.where(inked, h - 1 - mask[::-1].argmax(axis=0), -1).astype(np.float32)
+    # the highest top edge and lowest bottom edge within ``spacing`` columns either side
+    window = np.ones((1, 2 * spacing + 1), np.uint8)
+    highest = cv2.erode(top[None, :], window, borderType=cv2.BORDER_REPLICATE)[0]
+    lowest = cv2.dilate(bottom[None, :], window, borderType=cv2.BORDER_REPLICATE)[0]
+    depth = (top - highest) + (lowest - bottom)
+    depth[~inked] = 0
+    depth[:margin] = 0
+    depth[w - margin :] = 0
+    deep = np.flatnonzero(depth >= 0.15 * h)
+    out: list[int] = []
+    for c in deep[np.argsort(-depth[deep], kind="stable")]:
+        if all(abs(int(c) - o) >= spacing for o in out):
+            out.append(int(c))
+    return out
 
 
 class Piece(IntEnum):
@@ -565,7 +598,7 @@ def segments(
     for glyph in glyphs:
         base = bases[-1]
         out.extend((base + i, base + j, kind, p) for i, j, kind, p in _glyph_pieces(glyph, config))
-        bases.append(base + len(glyph.cuts) + 1)
+        bases.append(base + len(glyph_cuts(glyph, config)) + 1)
     if len(glyphs) > 1:
         line_height = float(np.median([g.height for g in glyphs]))
         for a in range(len(glyphs)):
@@ -590,18 +623,19 @@ def _join(glyphs: list[Glyph]) -> Glyph:
 
 def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, Piece, Glyph]]:
     """The glyph whole, and its parts between pairs of its cut points."""
-    edges = [0, *glyph.cuts, glyph.width]
+    cuts = glyph_cuts(glyph, config)
+    edges = [0, *cuts, glyph.width]
     last = len(edges) - 1
     out = [(0, last, Piece.WHOLE, glyph)]
-    if not glyph.cuts:
+    if not cuts:
         return out
     h = glyph.height
     reach = max(1, int(0.1 * h))
     # each cut two ways: along the least ink (digits leaning into each other) and
     # straight down (digits overlapping, where any path must cross a stroke)
-    bent = _least_ink_paths(glyph.ink, glyph.cuts, reach)
+    bent = _least_ink_paths(glyph.ink, cuts, reach)
     ways = [[np.zeros(h, np.int32)]]
-    for c, path in zip(glyph.cuts, bent):
+    for c, path in zip(cuts, bent):
         straight = np.full(h, c, np.int32)
         ways.append([path] if np.array_equal(path, straight) else [path, straight])
     ways.append([np.full(h, glyph.width, np.int32)])

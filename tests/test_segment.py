@@ -97,3 +97,18 @@ def test_cuts_follow_the_gap_between_leaning_digits():
     # along the gap: exactly the first stroke, whole; straight down (for digits that
     # overlap): the first stroke less its foot, which crosses the cut column
     assert sorted(int((p.ink > 0).sum()) for p in lefts) == [40 * 4 - 4 * (1 + 2 + 3 + 4), 40 * 4]
+
+
+def test_overlapping_digits_get_a_cut_where_their_outlines_meet():
+    """Two 0s overlapping: the ink profile peaks where they meet (two strokes cross
+    there), so only the notch of the outline puts a cut candidate in the right place."""
+    from batchreader.segment import _contour_notches
+
+    mask = np.zeros((40, 62), np.uint8)
+    cv2.ellipse(mask, (17, 20), (14, 18), 0, 0, 360, 1, 4)
+    cv2.ellipse(mask, (43, 20), (14, 18), 0, 0, 360, 1, 4)
+    profile = mask.sum(axis=0)
+    assert profile[28:33].min() > 0.6 * profile.max()  # no valley where they meet
+    assert any(abs(c - 30) <= 2 for c in _contour_notches(mask > 0, 4, 6))
+    glyph = Glyph(0, 0, 62, 40, mask.astype(np.float32))
+    assert any(abs(c - 30) <= 2 for c in cut_candidates(glyph))
