@@ -119,11 +119,10 @@ def classify_glyphs(
     Lazily, in two rounds: first every glyph whole (and every candidate of clusters of
     several glyphs); then the pieces between cut points, only for glyphs whose whole
     reading is not already sure enough to beat any split (their cut points are looked
-    for only then). A split has at least two
-    pieces, each costing SEGMENT_PENALTY, and pays for cutting the glyph once (see
-    TOUCHING_FLOOR), so a whole glyph scoring at least that much wins whatever its
-    pieces say: skipping them changes no result and saves most of the classifier's
-    work on ordinary pages.
+    for only then). A split has at least two pieces, each costing SEGMENT_PENALTY, and
+    pays for cutting the glyph once (see TOUCHING_FLOOR), so a whole glyph scoring at
+    least that much wins whatever its pieces say: skipping them changes no result and
+    saves most of the classifier's work on ordinary pages.
 
     The small letters of printed words (see :func:`batchreader.segment.small_letters`)
     are added as marks, so that their fields are known for text.
@@ -138,9 +137,10 @@ def classify_glyphs(
     undecided = []
     for slot, items in enumerate(slots):
         whole, glyph = items[0]
-        if len(items) == 1 and whole.kind == Piece.WHOLE:
-            score, _ = _score(whole, probs[slot][0], whole.height)
-            if score < -2 * SEGMENT_PENALTY + _cutting_cost(probs[slot][0]) and not _sure_mark(whole, probs[slot][0]):
+        if len(items) == 1:  # a lone glyph, read whole
+            p = probs[slot][0]
+            score, _ = _score(whole, p, whole.height)
+            if score < -2 * SEGMENT_PENALTY + _cutting_cost(p) and not _sure_mark(whole, p):
                 found = segments(glyph)  # the whole again, now spanning its cut points, and its pieces
                 if len(found) > 1:
                     slots[slot] = _candidates(slot, found)
