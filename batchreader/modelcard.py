@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from batchreader.errors import ModelError
-from batchreader.model import CLASS_NAMES
+from batchreader.model import CLASS_NAMES, NOT_A_DIGIT
 
 DEFAULT_MODEL_NAME = "batchreader-cnn.keras"
 """File name of the model shipped in ``models/`` (installed as package data ``batchreader.models``)."""
@@ -60,8 +60,8 @@ def read_card(model_path: Path) -> dict[str, Any]:
         if key not in card:
             raise ModelError(f"model card {path} lacks '{key}'")
     classes = list(card["classes"])
-    # older models lack the last classes; the classifier reports them as probability 0
-    if len(classes) < 11 or classes != CLASS_NAMES[: len(classes)]:
+    # models older than the "touching digits" class lack it; the classifier reports it as 0
+    if len(classes) <= NOT_A_DIGIT or classes != CLASS_NAMES[: len(classes)]:
         raise ModelError(f"model card {path} has classes {classes}; this version reads {CLASS_NAMES}")
     return card
 

@@ -97,3 +97,20 @@ def test_checksum_is_layout_independent(mnist_subset):
     a = Mnist(**{k: mnist_subset[k] for k in ("x_train", "y_train", "x_test", "y_test")})
     b = Mnist(**{k: mnist_subset[k].copy() for k in ("x_train", "y_train", "x_test", "y_test")})
     assert a.checksum() == b.checksum()
+
+
+def test_a_model_from_before_the_touching_class_still_reads(tmp_path, monkeypatch, mnist_subset, caplog):
+    import batchreader.model as model_module
+
+    monkeypatch.setattr(model_module, "NUM_CLASSES", NUM_CLASSES - 1)
+    old = tmp_path / "old.keras"
+    model_module.build_model().save(old)
+    card = {"sha256": sha256_file(old), "temperature": 1.0, "classes": CLASS_NAMES[:-1]}
+    card_path(old).write_text(json.dumps(card))
+    monkeypatch.undo()
+    with caplog.at_level("WARNING"):
+        clf = Classifier.load(old)
+    assert "touching-digits" in caplog.text
+    probs = clf.predict((mnist_subset["x_test"][:5] / 255.0).astype(np.float32)[..., None])
+    assert probs.shape == (5, NUM_CLASSES) and (probs[:, -1] == 0).all()
+    np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-5)
