@@ -287,7 +287,8 @@ def page_rows(
     printed: set[tuple[int, int]] = frozenset(),
 ) -> list[ResultRow]:
     """Turn the chosen readings of one page into its result rows, numbered in order.
-    Text fields (see TEXT_MARKS) and ``printed`` fields are rejected; a glyph taken for a
+    Text fields (see TEXT_MARKS), fields much smaller than the rest of their line (see
+    SMALL_FIELD) and ``printed`` fields are rejected; a glyph taken for a
     non-digit in a field of NUMBER_DIGITS digits or more is read as its likeliest digit
     when that is at least IN_NUMBER_CONFIDENCE likely."""
     candidates = []
@@ -312,6 +313,7 @@ def page_rows(
             )
             candidates.append((row, rejected))
     text_fields = _text_fields(candidates) | set(printed)
+    text_fields |= _small_fields(candidates, text_fields)
     # a hesitant non-digit inside a handwritten number is one of its digits (print and
     # marks do not sit between the digits of one number)
     digits_in = Counter((row.line, row.field) for row, rejected in candidates if not rejected)
@@ -328,6 +330,30 @@ def page_rows(
     if not rows:
         rows.append(ResultRow(file=file, page=page, status=Status.EMPTY.value))
     return _renumber(rows)
+
+
+SMALL_FIELD = 0.6
+"""A field whose glyphs are less than this share of the height of the other fields on
+its line is print (see :func:`_small_fields`)."""
+
+
+def _small_fields(candidates: list[tuple[ResultRow, bool]], text: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Fields much smaller than the numbers on their line: the printed label beside a
+    handwritten number ("Qty", "Page 2 of 3"). Print on a form is smaller than the
+    hand that fills it in, and one hand writes the numbers of a line at one size.
+    Only fields that are not ``text`` set the size: a large printed heading does not
+    make the small handwriting beside it print."""
+    heights: dict[tuple[int, int], list[int]] = {}
+    for row, _ in candidates:
+        heights.setdefault((row.line, row.field), []).append(row.height)
+    small = set()
+    for key, own in heights.items():
+        others = [
+            h for other, hs in heights.items() if other[0] == key[0] and other != key and other not in text for h in hs
+        ]
+        if others and np.median(own) < SMALL_FIELD * np.median(others):
+            small.add(key)
+    return small
 
 
 def _text_fields(candidates: list[tuple[ResultRow, bool]]) -> set[tuple[int, int]]:

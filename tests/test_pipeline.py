@@ -263,3 +263,22 @@ def test_a_hesitant_mark_inside_a_number_is_read_as_its_digit():
     assert [r.status for r in alone] == ["empty"]  # on its own it stays a mark
     unsure = page_rows("f.png", 1, [number[0], reading(1, 40, 9, 0.1, 0.85), number[2]], keep_rejected=False)
     assert [r.digit for r in unsure] == [3, 7]
+
+
+def test_a_field_much_smaller_than_its_line_is_a_printed_label():
+    from batchreader.pipeline import NUM_CLASSES, Candidate, page_rows
+    from batchreader.segment import Piece
+
+    def digit(slot, line, field, x, height, value):
+        p = np.full(NUM_CLASSES, 0.01 / (NUM_CLASSES - 1), np.float32)
+        p[value] = 0.99
+        return [(Candidate(slot, 0, 1, Piece.WHOLE, line, field, x, 100 * line, int(0.7 * height), height), p, False)]
+
+    label = [digit(k, 1, 1, 40 * k, 30, 1) for k in range(3)]  # "Qty" read as 0, 1, 1
+    number = [digit(3 + k, 1, 2, 200 + 70 * k, 80, 7) for k in range(4)]
+    small_alone = [digit(7 + k, 2, 1, 40 * k, 30, 4) for k in range(3)]  # small writing, alone on its line
+    heading = [digit(10 + k, 3, 1, 60 * k, 80, 1) for k in range(3)]  # large print, taken for marks...
+    heading = [[(box, p, True) for box, p, _ in slot] for slot in heading]
+    beside = [digit(13 + k, 3, 2, 300 + 40 * k, 30, 2) for k in range(2)]  # ...beside small writing
+    rows = page_rows("f.png", 1, label + number + small_alone + heading + beside, keep_rejected=False)
+    assert [(r.line, r.digit) for r in rows] == [(1, 7)] * 4 + [(2, 4)] * 3 + [(3, 2)] * 2
