@@ -725,7 +725,10 @@ def order_glyphs(
 
     Lines are chained left to right, each glyph joining the line whose last glyph is
     level with it, so gently skewed lines stay whole. A gap wider than ``field_gap``
-    heights starts a new field, except inside one comb box; a new box always does.
+    times the mean height of the two glyphs beside it starts a new field (the glyphs'
+    own size, not the line's: a printed label's small letters would shrink a line's
+    median and split the large handwritten number beside it), except inside one comb
+    box; a new box always does.
     """
     boxes = boxes or []
     fragments = [g for g in glyphs if g.fragment]
@@ -745,7 +748,6 @@ def order_glyphs(
     lines.sort(key=lambda line: (np.median([g.cy for g in line]), line[0].x))
     ordered: list[Glyph] = []
     for line_no, line in enumerate(lines, start=1):
-        height = float(np.median([g.height for g in line]))
         field_no, index, prev = 1, 0, None
         prev_box = None
         for g in line:
@@ -754,7 +756,7 @@ def order_glyphs(
                 if box is not None or prev_box is not None:
                     new_field = box != prev_box
                 else:
-                    new_field = g.x - prev.right > config.field_gap * height
+                    new_field = g.x - prev.right > config.field_gap * (prev.height + g.height) / 2
                 if new_field:
                     field_no += 1
                     index = 0

@@ -112,3 +112,13 @@ def test_overlapping_digits_get_a_cut_where_their_outlines_meet():
     assert any(abs(c - 30) <= 2 for c in _contour_notches(mask > 0, 4, 6))
     glyph = Glyph(0, 0, 62, 40, mask.astype(np.float32))
     assert any(abs(c - 30) <= 2 for c in cut_candidates(glyph))
+
+
+def test_a_small_printed_label_does_not_split_the_large_number_beside_it():
+    def glyph(x, h):
+        return Glyph(x, 200 - h, int(0.6 * h), h, np.ones((h, int(0.6 * h)), np.float32))
+
+    label = [glyph(45 * k, 40) for k in range(6)]  # "Amount" in small print...
+    number = [glyph(500, 100), glyph(600, 100)]  # ...then two large digits 0.4 heights apart
+    ordered = order_glyphs(label + number, 100)
+    assert [g.field for g in ordered] == [1] * 6 + [2, 2]
