@@ -24,7 +24,10 @@ def augment_digit(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     a = _random_affine(a, rng)
     if rng.random() < 0.3:
         a = _elastic(a, rng)
-    if rng.random() < 0.5:
+    pen = rng.random()
+    if pen < 0.25:
+        a = _fine_pen(a, rng)
+    elif pen < 0.65:
         a = _thickness(a, rng)
     if rng.random() < 0.2:  # fine pens and faint pencil break strokes, sometimes twice
         for _ in range(int(rng.integers(1, 3))):
@@ -32,7 +35,9 @@ def augment_digit(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.2:
         a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.6, 1.6))
     if rng.random() < 0.15:
-        a = (a > rng.uniform(0.3, 0.6)).astype(np.float32)  # 1-bit fax or hard threshold
+        # 1-bit fax or a hard threshold, at a level relative to the ink (a thin, blurred
+        # stroke is faint but a scanner's threshold still keeps it)
+        a = (a > rng.uniform(0.3, 0.6) * a.max()).astype(np.float32)
     out = to_mnist(a)
     if rng.random() < 0.3:
         out = _shift(out, int(rng.integers(-1, 2)), int(rng.integers(-1, 2)))
@@ -75,6 +80,22 @@ def _thickness(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return thinner if thinner.max() > 0.5 else a
 
 
+def _fine_pen(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Redraw the digit's centre line with a fine nib (a ballpoint or fine liner).
+
+    Eroding a stroke thins it unevenly and cuts it where it is narrow; a fine pen keeps
+    every stroke whole at one width, and draws tips and loops to their full length.
+    """
+    from skimage.morphology import skeletonize
+
+    centre = skeletonize(a > 0.5)
+    if not centre.any():
+        return a
+    distance = cv2.distanceTransform((~centre).astype(np.uint8), cv2.DIST_L2, 3)
+    half_width = rng.uniform(0.8, 2.4)  # MNIST strokes are ~2.9 px half-width at this grid
+    return np.clip(half_width - distance + 0.5, 0, 1).astype(np.float32)
+
+
 def _break_stroke(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ys, xs = np.nonzero(a > 0.5)
     if ys.size == 0:
@@ -89,7 +110,13 @@ def _break_stroke(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    return np.roll(np.roll(a, dy, axis=0), dx, axis=1)
+    """Move the image by whole pixels; what leaves one edge is lost (it does not wrap)."""
+    h, w = a.shape
+    out = np.zeros_like(a)
+    out[max(0, dy) : h + min(0, dy), max(0, dx) : w + min(0, dx)] = a[
+        max(0, -dy) : h - max(0, dy), max(0, -dx) : w - max(0, dx)
+    ]
+    return out
 
 
 # Letters that do not look like a digit in someone's handwriting; O, l, I, S, Z, B, g, q, b, G...

@@ -87,7 +87,7 @@ class SynthPage:
         return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
 
 
-def _digit_ink(img28: np.ndarray, height_px: int, pen: float, skipping: bool = False) -> np.ndarray:
+def digit_ink(img28: np.ndarray, height_px: int, pen: float, skipping: bool = False) -> np.ndarray:
     """Crop an MNIST digit to its ink, scale it to ``height_px`` and set the pen width."""
     a = img28.astype(np.float32) / 255.0
     rows = np.flatnonzero((a > 0.1).any(axis=1))
@@ -151,7 +151,7 @@ def render_page(
                 if used >= len(digits):
                     break
                 h = int(field_h * (rng.uniform(0.62, 0.75) if style.boxes else rng.uniform(0.9, 1.1)))
-                glyph = _digit_ink(digits[used], h, style.pen, style.skipping)
+                glyph = digit_ink(digits[used], h, style.pen, style.skipping)
                 gh, gw = glyph.shape
                 if style.boxes == "comb":
                     gx = (

@@ -243,9 +243,9 @@ def _card(
             "seconds": round(seconds, 1),
             "cpu_count": os.cpu_count(),
             "command": command,
-            "augmentation": "rotation, shear, scale/aspect, elastic, stroke thickness, broken strokes, "
-            "blur, 1-bit threshold, shift, noise; class 'not-a-digit': generated marks (letters, X, ticks, "
-            "dashes, scribbles, blots, box corners) and printed characters in DejaVu fonts; class "
+            "augmentation": "rotation, shear, scale/aspect, elastic, fine-pen centre lines, stroke thickness, "
+            "broken strokes, blur, 1-bit threshold, shift, noise; class 'not-a-digit': generated marks "
+            "(letters, X, ticks, dashes, scribbles, blots, box corners) and printed characters in DejaVu fonts; class "
             "'touching-digits': two or three training digits written overlapping",
         },
         "metrics": {"mnist_test": scores.to_dict()},

@@ -1,0 +1,52 @@
+"""Training-time augmentation: what it does to real MNIST digits from the committed subset."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from skimage.morphology import skeletonize
+
+from batchreader.augment import _fine_pen, augment_batch
+from batchreader.model import NOT_A_DIGIT, TOUCHING
+from batchreader.normalize import MNIST_BOX, MNIST_SIZE
+
+
+def _strokes(a: np.ndarray) -> tuple[int, float]:
+    """Connected pieces of a digit's ink, and its median stroke width (twice the distance
+    from its centre line to the paper)."""
+    mask = a > 0.5
+    count, _ = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
+    return count - 1, 2 * float(np.median(distance[skeletonize(mask)]))
+
+
+def test_a_fine_pen_draws_every_stroke_whole_and_thinner(mnist_subset):
+    rng = np.random.default_rng(0)
+    thinner = 0
+    for digit in mnist_subset["x_test"][:60]:
+        a = cv2.resize(digit.astype(np.float32) / 255.0, (64, 64), interpolation=cv2.INTER_LINEAR)
+        pieces, width = _strokes(a)
+        pen = _fine_pen(a, rng)
+        pen_pieces, pen_width = _strokes(pen)
+        assert pen_pieces <= pieces  # a fine pen does not break strokes (erosion would)
+        assert 1.0 <= pen_width <= 2 * (2.4 + 1)  # the nib drawn, whatever the digit's own width
+        thinner += pen_width < width
+    assert thinner >= 50  # MNIST strokes are wider than most nibs drawn
+
+
+def test_augmented_batches_are_framed_as_mnist_and_keep_their_labels(mnist_subset):
+    x, y = mnist_subset["x_test"][:256], mnist_subset["y_test"][:256]
+    images, labels = augment_batch(x, y, np.random.default_rng(1), not_a_digit=NOT_A_DIGIT, touching=TOUCHING)
+    assert images.shape == (256, MNIST_SIZE, MNIST_SIZE, 1) and images.dtype == np.float32
+    assert images.min() >= 0.0 and images.max() <= 1.0
+    digits = labels < NOT_A_DIGIT
+    assert (labels[digits] == y[digits]).all()  # a digit keeps its own label
+    assert 0 < (~digits).sum() < 0.3 * len(labels)  # some non-digits and touching pairs, not many
+    for image in images[digits, :, :, 0]:
+        rows = np.flatnonzero((image > 0.1).any(axis=1))
+        cols = np.flatnonzero((image > 0.1).any(axis=0))
+        assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= MNIST_BOX + 2
+        mass = image.sum()
+        cy = (image.sum(axis=1) @ np.arange(MNIST_SIZE)) / mass
+        cx = (image.sum(axis=0) @ np.arange(MNIST_SIZE)) / mass
+        assert abs(cy - 14) <= 2.5 and abs(cx - 14) <= 2.5  # shifted by at most a pixel or two
