@@ -140,7 +140,8 @@ def classify_glyphs(
         if len(items) == 1:  # a lone glyph, read whole
             p = probs[slot][0]
             score, _ = _score(whole, p, whole.height)
-            if score < -2 * SEGMENT_PENALTY + _cutting_cost(p) and not _sure_mark(whole, p):
+            unsure = score < -2 * SEGMENT_PENALTY + _cutting_cost(p)
+            if (unsure and not _sure_mark(whole, p)) or _sure_scribble(whole, p):
                 found = segments(glyph)  # the whole again, now spanning its cut points, and its pieces
                 if len(found) > 1:
                     slots[slot] = _candidates(slot, found)
@@ -385,7 +386,12 @@ SCRIBBLE_WIDTH = 3.0
 """A glyph wider than one character is taken whole as a mark (a signature, a scribble)
 only when it is at least SCRIBBLE_WIDTH heights long and the model is SURE_SCRIBBLE
 sure; otherwise its pieces must speak for themselves (touching digits). A run of
-touching digits goes to the model's "touching digits" class, not to "not a digit"."""
+touching digits goes to the model's "touching digits" class, not to "not a digit"; but
+the model learnt that class from runs of two and three, so a longer run can still look
+like a scribble to it: such a glyph is read as digits all the same when its pieces are
+all SURE_PIECES sure digits (a signature's pieces are letters and marks)."""
+
+SURE_PIECES = 0.9
 
 TOO_SHORT = 0.5
 """A piece shorter than this share of its slot's tallest glyph is no digit by itself
@@ -435,6 +441,27 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
         if mark:
             marks.add(r)
         pieces.setdefault(box.end, []).append((box.start, score, r))
+    path = _best_path(pieces, last)
+    if path == [0] and _sure_scribble(boxes[0], probs[0]):
+        # a long glyph the model takes for a scribble: a run of digits all the same if
+        # every piece of its best split is a sure digit
+        split = _best_path({end: [c for c in found if c[2] != 0] for end, found in pieces.items()}, last)
+        if split and all(r not in marks and _sure_digit(probs[r]) for r in split):
+            path = split
+    chosen = [(boxes[r], probs[r], r in marks or _not_a_digit(probs[r])) for r in path]
+    if len(chosen) > 1 and all(rejected for *_, rejected in chosen) and boxes[0].kind == Piece.WHOLE:
+        # a glyph cut into nothing but marks is one glyph the model is unsure of (a 7
+        # with a speck on its bar): read whole, it is either a digit or one mark
+        whole = boxes[0]
+        if whole.start == 0 and whole.end == last:
+            return [(whole, probs[0], _not_a_digit(probs[0]))]
+    return chosen
+
+
+def _best_path(pieces: dict[int, list[tuple[int, float, int]]], last: int) -> list[int]:
+    """The rows of the highest-scoring chain of pieces from point 0 to ``last`` (dynamic
+    programming over the points; ``pieces`` maps an end point to its (start, score, row)
+    candidates); empty when no chain reaches ``last``."""
     best: dict[int, tuple[float, int, int]] = {0: (0.0, -1, -1)}  # point -> (total, previous point, row)
     for end in range(1, last + 1):
         for start, score, row in pieces.get(end, []):
@@ -442,20 +469,24 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
                 total = best[start][0] + score
                 if end not in best or total > best[end][0]:
                     best[end] = (total, start, row)
-    chosen = []
+    if last not in best:
+        return []
+    rows = []
     point = last
     while point > 0:
-        _, previous, row = best[point]
-        rejected = row in marks or _not_a_digit(probs[row])
-        chosen.append((boxes[row], probs[row], rejected))
-        point = previous
-    if len(chosen) > 1 and all(rejected for *_, rejected in chosen) and boxes[0].kind == Piece.WHOLE:
-        # a glyph cut into nothing but marks is one glyph the model is unsure of (a 7
-        # with a speck on its bar): read whole, it is either a digit or one mark
-        whole = boxes[0]
-        if whole.start == 0 and whole.end == last:
-            return [(whole, probs[0], _not_a_digit(probs[0]))]
-    return chosen[::-1]
+        _, point, row = best[point]
+        rows.append(row)
+    return rows[::-1]
+
+
+def _sure_scribble(box: Candidate, p: np.ndarray) -> bool:
+    """A whole glyph long enough for a signature that the model surely takes for a mark
+    (see SURE_SCRIBBLE)."""
+    return box.kind == Piece.WHOLE and p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height
+
+
+def _sure_digit(p: np.ndarray) -> bool:
+    return int(np.argmax(p)) < NOT_A_DIGIT and float(p.max()) >= SURE_PIECES
 
 
 def _not_a_digit(p: np.ndarray) -> bool:
@@ -484,9 +515,7 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
     and TOO_SHORT); so do pieces left as marks where glyphs could be joined (STRAY_COST).
     """
     digit_only = box.kind == Piece.JOINED or (
-        box.kind == Piece.WHOLE
-        and box.width > ONE_CHARACTER * box.height
-        and not (p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height)
+        box.kind == Piece.WHOLE and box.width > ONE_CHARACTER * box.height and not _sure_scribble(box, p)
     )
     q = p[:NOT_A_DIGIT] if digit_only else p[:TOUCHING]  # "touching digits" is never a reading
     share = box.height / tallest

@@ -246,6 +246,31 @@ def test_a_glyph_the_model_calls_touching_digits_is_cut():
         assert [int(np.argmax(q[:10])) for _, q, _ in chosen] == expected
 
 
+def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_digits():
+    """Five digits written into each other, 3.6 heights long: the model learnt "touching
+    digits" from runs of two and three and calls this one a scribble (0.9). Its pieces
+    are sure digits, so it is read; a signature, whose pieces are marks or unsure digits,
+    stays one mark."""
+    from batchreader.pipeline import NOT_A_DIGIT, NUM_CLASSES, TOUCHING, Candidate, best_segmentation
+    from batchreader.segment import Piece
+
+    def probs(best, p_best, p_touching=0.0):
+        p = np.full(NUM_CLASSES, (1 - p_best - p_touching) / (NUM_CLASSES - 2), np.float32)
+        p[best], p[TOUCHING] = p_best, p_touching
+        return p
+
+    whole = Candidate(0, 0, 5, Piece.WHOLE, 1, 1, 0, 0, 320, 89)
+    cuts = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 64 * i, 0, 64, 89) for i in range(5)]
+    for piece_probs, expected in [
+        ([probs(d, 0.99) for d in (8, 2, 7, 5, 8)], [8, 2, 7, 5, 8]),
+        ([probs(d, 0.99) for d in (8, 2, 7, 5)] + [probs(NOT_A_DIGIT, 0.9)], [NOT_A_DIGIT]),
+        ([probs(d, 0.99) for d in (8, 2)] + [probs(d, 0.6) for d in (1, 1, 6)], [NOT_A_DIGIT]),
+    ]:
+        chosen = best_segmentation([whole, *cuts], [probs(NOT_A_DIGIT, 0.9, 0.09), *piece_probs])
+        read = [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen]
+        assert read == expected
+
+
 def test_a_hesitant_mark_inside_a_number_is_read_as_its_digit():
     from batchreader.pipeline import NOT_A_DIGIT, NUM_CLASSES, Candidate, page_rows
     from batchreader.segment import Piece
