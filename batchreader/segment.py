@@ -403,8 +403,11 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
             level = np.minimum(y1[a], y1[b]) - np.maximum(y0[a], y0[b])  # rows in common
             height = np.maximum(y1[a], y1[b]) - np.minimum(y0[a], y0[b])
             width = np.maximum(x1[a], x1[b]) - np.minimum(x0[a], x0[b])
+            # the flat bar of a 5 (or 7) lifted off its body juts out past it to the right
+            upper_flat = np.where(y0[a] <= y0[b], w[a] >= 2.5 * h[a], w[b] >= 2.5 * h[b])
+            needed = np.where(upper_flat, 0.25, 0.5) * np.minimum(w[a], w[b])
             stacked = (
-                (overlap >= 0.5 * np.minimum(w[a], w[b]))
+                (overlap >= needed)
                 & (np.maximum(h[a], h[b]) >= 0.4 * digit_h)  # two specks do not make a digit
                 # level with each other: neighbours, or pieces for clusters() to weigh
                 & (level <= 0.5 * np.minimum(h[a], h[b]))

@@ -122,3 +122,20 @@ def test_a_small_printed_label_does_not_split_the_large_number_beside_it():
     number = [glyph(500, 100), glyph(600, 100)]  # ...then two large digits 0.4 heights apart
     ordered = order_glyphs(label + number, 100)
     assert [g.field for g in ordered] == [1] * 6 + [2, 2]
+
+
+def test_the_lifted_bar_of_a_five_stays_with_its_body():
+    """A 5 whose flat top bar was lifted off and juts out past the body to the right:
+    alone, the bar is dropped as a dash (and the body reads as 3 or 0); it is stacked
+    over the body, so it is part of the glyph. A dash level with a digit is not."""
+    page = np.full((200, 400), 255, np.uint8)
+    body = np.array([[52, 70], [50, 100], [70, 95], [90, 105], [96, 125], [85, 140], [65, 143], [48, 135]])
+    cv2.polylines(page, [body], False, 0, 8)
+    cv2.line(page, (84, 60), (132, 60), 0, 8)  # the bar: 17 of its 56 px over the body
+    cv2.line(page, (200, 100), (250, 100), 0, 8)  # a dash level with the 1 after it
+    cv2.line(page, (290, 60), (286, 140), 0, 8)
+    glyphs = segment(page)
+    boxes = sorted((g.x, g.x + g.width) for g in glyphs)
+    assert len(boxes) == 2
+    assert boxes[0][0] <= 46 and boxes[0][1] >= 132  # body and bar, one glyph
+    assert boxes[1][0] >= 280  # the dash is no glyph
