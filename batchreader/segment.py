@@ -104,6 +104,10 @@ class SegmentConfig:
 
 DEFAULT_CONFIG = SegmentConfig()
 
+TALL_RULE = 1.3
+"""A ruler-straight vertical bar taller than this many digit heights is a printed rule
+(a table's column line shorter than ``line_length``), not a 1."""
+
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """Return ink intensity (0 = paper) relative to the local paper colour.
@@ -288,13 +292,8 @@ def _remove_separators(cleaned: np.ndarray, horiz: np.ndarray, digit_height: flo
         if h < 0.2 * digit_height or w > max_width + 0.15 * h:
             continue
         own = labels[y : y + h, x : x + w] == i
-        widths = own.sum(axis=1)
-        if np.median(widths) > max_width:
-            continue
-        cols = np.arange(w)
-        centres = (own * cols).sum(axis=1) / np.maximum(widths, 1)
-        if np.std(centres) > 0.6 or np.ptp(centres) > 2.5:
-            continue  # not ruler-straight: handwriting
+        if np.median(own.sum(axis=1)) > max_width or not _ruler_straight(own):
+            continue  # a pen stroke, or not ruler-straight: handwriting
         touching = line_labels[y : y + h, x : x + w][own & (near_line[y : y + h, x : x + w] > 0)]
         if touching.size == 0:
             continue
@@ -309,6 +308,14 @@ def _remove_separators(cleaned: np.ndarray, horiz: np.ndarray, digit_height: flo
             xs = [p[0] for p in found]
             boxes.append(Box(min(xs), max(xs), max(p[1] for p in found)))
     return out, boxes
+
+
+def _ruler_straight(own: np.ndarray) -> bool:
+    """Whether a vertical stroke (its mask) is drawn straight as a ruler: its centre
+    wavers by under a pixel. Printed rules are; handwritten 1s are not."""
+    widths = own.sum(axis=1)
+    centres = (own * np.arange(own.shape[1])).sum(axis=1) / np.maximum(widths, 1)
+    return bool(np.std(centres) <= 0.6 and np.ptp(centres) <= 2.5)
 
 
 class _UnionFind:
@@ -369,6 +376,8 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
             continue  # a dash or leftover rule, not a digit
         window = labels[y0:y1, x0:x1]
         own = window == ids[0] + 1 if len(ids) == 1 else np.isin(window, ids + 1)
+        if h > TALL_RULE * digit_h and w < 0.25 * h and _ruler_straight(own):
+            continue  # a printed vertical rule too short to be found as a line: no 1 is that tall and straight
         crop = np.where(own, ink[y0:y1, x0:x1], 0).astype(np.float32)
         glyphs.append(Glyph(x0, y0, w, h, crop, fragment=fragment))
     return order_glyphs(glyphs, digit_h, config, combs)

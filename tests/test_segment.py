@@ -139,3 +139,18 @@ def test_the_lifted_bar_of_a_five_stays_with_its_body():
     assert len(boxes) == 2
     assert boxes[0][0] <= 46 and boxes[0][1] >= 132  # body and bar, one glyph
     assert boxes[1][0] >= 280  # the dash is no glyph
+
+
+def test_a_short_printed_rule_is_not_a_one(mnist_subset):
+    """A table's vertical rule, too short to be found as a line (1.6 digit heights),
+    perfectly straight: not a glyph. The page's handwritten 1s, as tall as their line
+    and never that straight, are all still found."""
+    (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=5)
+    gray = page.gray.copy()
+    height = int(np.median([t["height"] for t in page.truth]))
+    x = gray.shape[1] - 40
+    cv2.line(gray, (x, 200), (x, 200 + int(1.6 * height)), 0, 3)
+    glyphs = segment(gray)
+    assert not any(g.x <= x <= g.x + g.width for g in glyphs)
+    assert _recall(glyphs, page.truth) == 1.0
+    assert sum(t["digit"] == 1 for t in page.truth) >= 2
