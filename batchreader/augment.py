@@ -228,7 +228,10 @@ def make_touching(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndar
             narrower = min(part.shape[1], parts[k - 1].shape[1])
             wider = max(part.shape[1], parts[k - 1].shape[1])
             if wider > 0.35 * height:  # two bars overlapping are one thick bar
-                x -= int(rng.uniform(0.02, 0.2) * min(height, 1.75 * narrower))
+                # a bar may cross its neighbour by up to an eighth of the height, as
+                # crammed writing does; wider digits overlap by up to a fifth of themselves
+                reach = min(height, max(1.75 * narrower, 0.6 * height))
+                x -= int(rng.uniform(0.02, 0.2) * reach)
         top = int(rng.uniform(0.0, 0.3) * height)
         view = canvas[top : top + part.shape[0], x : x + part.shape[1]]
         np.maximum(view, part[: view.shape[0], : view.shape[1]], out=view)
