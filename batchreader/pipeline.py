@@ -389,7 +389,7 @@ sure; otherwise its pieces must speak for themselves (touching digits). A run of
 touching digits goes to the model's "touching digits" class, not to "not a digit"; but
 the model learnt that class from runs of two and three, so a longer run can still look
 like a scribble to it: such a glyph is read as digits all the same when its pieces are
-all SURE_PIECES sure digits (a signature's pieces are letters and marks)."""
+digits, SURE_PIECES sure on average (a signature's pieces are letters and marks)."""
 
 SURE_PIECES = 0.9
 
@@ -446,7 +446,7 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
         # a long glyph the model takes for a scribble: a run of digits all the same if
         # every piece of its best split is a sure digit
         split = _best_path({end: [c for c in found if c[2] != 0] for end, found in pieces.items()}, last)
-        if split and all(r not in marks and _sure_digit(probs[r]) for r in split):
+        if split and _sure_digits([probs[r] for r in split if r not in marks], len(split)):
             path = split
     chosen = [(boxes[r], probs[r], r in marks or _not_a_digit(probs[r])) for r in path]
     if len(chosen) > 1 and all(rejected for *_, rejected in chosen) and boxes[0].kind == Piece.WHOLE:
@@ -485,8 +485,12 @@ def _sure_scribble(box: Candidate, p: np.ndarray) -> bool:
     return box.kind == Piece.WHOLE and p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height
 
 
-def _sure_digit(p: np.ndarray) -> bool:
-    return int(np.argmax(p)) < NOT_A_DIGIT and float(p.max()) >= SURE_PIECES
+def _sure_digits(probs: list[np.ndarray], pieces: int) -> bool:
+    """Whether all ``pieces`` of a split are digits (none left as a mark), as sure as
+    SURE_PIECES on average (geometric mean: one digit cut short may be less sure)."""
+    if len(probs) != pieces or any(int(np.argmax(p)) >= NOT_A_DIGIT for p in probs):
+        return False
+    return float(np.mean([np.log(p.max()) for p in probs])) >= float(np.log(SURE_PIECES))
 
 
 def _not_a_digit(p: np.ndarray) -> bool:

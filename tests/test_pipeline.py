@@ -263,6 +263,7 @@ def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_
     cuts = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 64 * i, 0, 64, 89) for i in range(5)]
     for piece_probs, expected in [
         ([probs(d, 0.99) for d in (8, 2, 7, 5, 8)], [8, 2, 7, 5, 8]),
+        ([probs(d, 0.99) for d in (8, 2, 7, 5)] + [probs(8, 0.8)], [8, 2, 7, 5, 8]),  # one cut short
         ([probs(d, 0.99) for d in (8, 2, 7, 5)] + [probs(NOT_A_DIGIT, 0.9)], [NOT_A_DIGIT]),
         ([probs(d, 0.99) for d in (8, 2)] + [probs(d, 0.6) for d in (1, 1, 6)], [NOT_A_DIGIT]),
     ]:
