@@ -421,7 +421,8 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
 
     A glyph no wider than one character that the model surely takes for a non-digit (a
     printed N, a letter) is not cut: its strokes alone would pass for 1s. A glyph whose
-    best cut leaves only marks is read whole.
+    best cut leaves only marks is read whole. A long glyph the model takes for a
+    scribble is cut when its pieces are sure digits (see SURE_PIECES).
     """
     uncut = [(b.start, b.end) for b, p in zip(boxes, probs) if _sure_mark(b, p)]
     tallest = max(b.height for b in boxes if b.kind != Piece.CUT)
@@ -444,7 +445,7 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
     path = _best_path(pieces, last)
     if path == [0] and _sure_scribble(boxes[0], probs[0]):
         # a long glyph the model takes for a scribble: a run of digits all the same if
-        # every piece of its best split is a sure digit
+        # the pieces of its best split are sure digits (see SURE_PIECES)
         split = _best_path({end: [c for c in found if c[2] != 0] for end, found in pieces.items()}, last)
         if split and _sure_digits([probs[r] for r in split if r not in marks], len(split)):
             path = split
