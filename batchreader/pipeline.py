@@ -447,7 +447,7 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
         # a long glyph the model takes for a scribble: a run of digits all the same if
         # the pieces of its best split are sure digits (see SURE_PIECES)
         split = _best_path({end: [c for c in found if c[2] != 0] for end, found in pieces.items()}, last)
-        if split and _sure_digits([probs[r] for r in split if r not in marks], len(split)):
+        if split and not marks.intersection(split) and _sure_digits([probs[r] for r in split]):
             path = split
     chosen = [(boxes[r], probs[r], r in marks or _not_a_digit(probs[r])) for r in path]
     if len(chosen) > 1 and all(rejected for *_, rejected in chosen) and boxes[0].kind == Piece.WHOLE:
@@ -486,10 +486,10 @@ def _sure_scribble(box: Candidate, p: np.ndarray) -> bool:
     return box.kind == Piece.WHOLE and p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height
 
 
-def _sure_digits(probs: list[np.ndarray], pieces: int) -> bool:
-    """Whether all ``pieces`` of a split are digits (none left as a mark), as sure as
-    SURE_PIECES on average (geometric mean: one digit cut short may be less sure)."""
-    if len(probs) != pieces or any(int(np.argmax(p)) >= NOT_A_DIGIT for p in probs):
+def _sure_digits(probs: list[np.ndarray]) -> bool:
+    """Whether the pieces with these probabilities are all digits, as sure as SURE_PIECES
+    on average (geometric mean: one digit cut short may be less sure)."""
+    if any(_not_a_digit(p) for p in probs):
         return False
     return float(np.mean([np.log(p.max()) for p in probs])) >= float(np.log(SURE_PIECES))
 

@@ -71,6 +71,9 @@ class SegmentConfig:
     """Hysteresis: pixels down to this share of the seed threshold join a stroke."""
     line_length: float = 3.0
     """Straight runs at least this many digit heights long are ruled lines or box edges."""
+    tall_rule: float = 1.3
+    """A ruler-straight vertical bar taller than this is a printed rule (a table's column
+    line shorter than ``line_length``), not a 1."""
     min_digit_px: int = 10
     """No digit is shorter than this many pixels, whatever the page (smaller is dust)."""
     min_digit_mm: float = 1.5
@@ -103,10 +106,6 @@ class SegmentConfig:
 
 
 DEFAULT_CONFIG = SegmentConfig()
-
-TALL_RULE = 1.3
-"""A ruler-straight vertical bar taller than this many digit heights is a printed rule
-(a table's column line shorter than ``line_length``), not a 1."""
 
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -376,7 +375,7 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
             continue  # a dash or leftover rule, not a digit
         window = labels[y0:y1, x0:x1]
         own = window == ids[0] + 1 if len(ids) == 1 else np.isin(window, ids + 1)
-        if h > TALL_RULE * digit_h and w < 0.25 * h and _ruler_straight(own):
+        if h > config.tall_rule * digit_h and w < 0.25 * h and _ruler_straight(own):
             continue  # a printed vertical rule too short to be found as a line: no 1 is that tall and straight
         crop = np.where(own, ink[y0:y1, x0:x1], 0).astype(np.float32)
         glyphs.append(Glyph(x0, y0, w, h, crop, fragment=fragment))
