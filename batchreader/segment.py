@@ -221,9 +221,42 @@ def estimate_digit_height(stats: np.ndarray, image_height: int, floor: float = 1
     ok = (heights >= floor) & (heights <= max(12, image_height * 0.8)) & (areas >= 12)
     if not ok.any():
         return float(max(8, min(image_height, 40)))
-    # the taller half of components: dots, commas and stray pieces pull a plain median down
-    hs = np.sort(heights[ok])
-    return float(np.median(hs[len(hs) // 3 :]))
+    return _typical_height(heights[ok])
+
+
+def grown_digit_height(boxes: np.ndarray, height: float, floor: float, config: SegmentConfig = DEFAULT_CONFIG) -> float:
+    """The digit height re-estimated from the pieces of broken digits put together.
+
+    A pen that skips breaks most digits of a page into pieces, each shorter than the
+    digit, and the median of pieces can be half the real height. So the pieces that one
+    digit would be made of at the current estimate (:func:`_merge_pieces`) are grouped
+    and measured again, until the estimate stops growing. Whole digits group with
+    nothing and leave it where it was. ``boxes`` (x, y, w, h) are the page's strokes once
+    printed lines are gone (comb walls would group with the digits in their cells).
+    """
+    for _ in range(GROWTH_ROUNDS):
+        groups = _merge_pieces(boxes, LOOK_TALLER * height, config)
+        heights = np.array([(boxes[g, 1] + boxes[g, 3]).max() - boxes[g, 1].min() for g in groups])
+        heights = heights[(heights >= floor) & (heights <= 4 * height)]
+        grown = _typical_height(heights) if heights.size else height
+        if grown < 1.1 * height:
+            break
+        log.debug("digit height %.1f -> %.1f: digits in pieces", height, grown)
+        height = grown
+    return height
+
+
+GROWTH_ROUNDS = 4
+"""Most times the height estimate is grown."""
+LOOK_TALLER = 1.25
+"""Each round groups the pieces as if the digits were this much taller than the last
+estimate (pieces cut by a gap across the middle of a digit are each about as tall as
+the estimate made from them, and would not group at it)."""
+
+
+def _typical_height(heights: np.ndarray) -> float:
+    ordered = np.sort(heights)
+    return float(np.median(ordered[len(ordered) // 3 :]))
 
 
 def remove_lines(
@@ -356,6 +389,7 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
         return []
     boxes = stats[1:, :4].astype(np.int64)  # x, y, w, h
     areas = stats[1:, cv2.CC_STAT_AREA]
+    digit_h = grown_digit_height(boxes[areas >= 12], digit_h, floor, config)
     min_area = max(4.0, (0.06 * digit_h) ** 2)
     keep = np.flatnonzero(areas >= min_area)
     groups = _merge_pieces(boxes[keep], digit_h, config)
@@ -397,6 +431,7 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
         x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
         w, h = boxes[:, 2], boxes[:, 3]
         small = h < config.min_height * digit_h
+        wide = w >= 0.3 * digit_h
         reach = config.join_gap * digit_h
         order = np.argsort(x0, kind="stable")
         starts = x0[order]
@@ -416,7 +451,9 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
             needed = np.where(upper_flat, 0.25, 0.5) * np.minimum(w[a], w[b])
             stacked = (
                 (overlap >= needed)
-                & (np.maximum(h[a], h[b]) >= 0.4 * digit_h)  # two specks do not make a digit
+                # two specks do not make a digit, nor do the dashes of a colon; two
+                # wide halves of one may (the bar and bowl of a 5 a skipping pen drew apart)
+                & ((np.maximum(h[a], h[b]) >= 0.4 * digit_h) | (wide[a] & wide[b]))
                 # level with each other: neighbours, or pieces for clusters() to weigh
                 & (level <= 0.5 * np.minimum(h[a], h[b]))
                 & (-level <= config.merge_gap * digit_h)  # the vertical gap between them

@@ -154,3 +154,40 @@ def test_a_short_printed_rule_is_not_a_one(mnist_subset):
     assert not any(g.x <= x <= g.x + g.width for g in glyphs)
     assert _recall(glyphs, page.truth) == 1.0
     assert sum(t["digit"] == 1 for t in page.truth) >= 2
+
+
+def test_digits_a_skipping_pen_broke_into_pieces_keep_their_lines_and_fields(mnist_subset):
+    """A pen that skips on a third of every stroke: each digit falls into pieces, whose
+    median height is half the digits'. Measured from the pieces, the page's digits
+    would be half their size, and each digit's upper and lower pieces would fall on
+    lines of their own (13 lines and 56 fields instead of 5 and 14). The pieces that
+    make one digit are grouped before the page is measured."""
+    (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["thin-pen"], seed=5)
+    gray = page.gray.copy()
+    height = float(np.median([t["height"] for t in page.truth]))
+    rng = np.random.default_rng(3)
+    flow = cv2.GaussianBlur(rng.random(gray.shape).astype(np.float32), (0, 0), 0.06 * height)
+    inked = gray < 128
+    gray[inked & (flow < np.quantile(flow[inked], 0.3))] = 250
+    glyphs = segment(gray)
+    assert {g.line for g in glyphs} == {t["line"] for t in page.truth}
+    true_fields = {(t["line"], t["field"]) for t in page.truth}
+    assert len({(g.line, g.field) for g in glyphs}) <= len(true_fields) + 3
+    assert _recall(glyphs, page.truth) >= 0.95
+
+
+def test_two_wide_halves_of_a_digit_make_one_glyph_and_a_colon_none():
+    """A skipping pen drew a 5's bar and flag apart from its bowl: each half is under
+    0.4 of the line's height (a fragment alone), and together they are one glyph. The
+    two dashes of a colon between two numbers, as narrow as they are short, are not."""
+    page = np.full((220, 700), 255, np.uint8)
+    for x in (40, 90, 560, 610):  # a line of digits 100 px tall
+        cv2.line(page, (x, 60), (x + 6, 160), 0, 7)
+    cv2.polylines(page, [np.array([[200, 62], [158, 62], [155, 88]])], False, 0, 7)  # bar and flag
+    cv2.ellipse(page, (178, 124), (28, 16), 0, -100, 150, 0, 7)  # the bowl, 10 px below
+    cv2.line(page, (400, 75), (402, 100), 0, 8)  # a colon's two dashes
+    cv2.line(page, (400, 120), (402, 145), 0, 8)
+    glyphs = segment(page)
+    five = [g for g in glyphs if 140 <= g.x + g.width / 2 <= 220]
+    assert len(five) == 1 and five[0].y <= 62 and five[0].y + five[0].height >= 140
+    assert not any(380 <= g.x + g.width / 2 <= 420 for g in glyphs)
