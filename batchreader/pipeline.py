@@ -32,7 +32,7 @@ from batchreader.normalize import to_mnist_batch
 from batchreader.pages import InputFile, Page, PageFailure, discover, read_pages
 from batchreader.results import CsvStream, fields_frame
 from batchreader.schema import ResultRow, Status, rows_to_frame
-from batchreader.segment import Glyph, Piece, clusters, segment, segments, small_letters
+from batchreader.segment import Glyph, Piece, clusters, glyph_cuts, segment, segments, small_letters
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,9 @@ def classify_glyphs(
             score, _ = _score(whole, p, whole.height)
             unsure = score < -2 * SEGMENT_PENALTY + _cutting_cost(p)
             if (unsure and not _sure_mark(whole, p)) or _sure_scribble(whole, p):
+                # the cut points, now (narrow pairs too, when the model takes the glyph
+                # for touching digits: a 1 written into its neighbour)
+                glyph_cuts(glyph, touching=int(np.argmax(p)) == TOUCHING)
                 found = segments(glyph)  # the whole again, now spanning its cut points, and its pieces
                 if len(found) > 1:
                     slots[slot] = _candidates(slot, found)

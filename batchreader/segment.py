@@ -86,6 +86,9 @@ class SegmentConfig:
     merge_gap: float = 0.35
     split_aspect: float = 0.75
     """A glyph wider than this times its height may be several touching digits."""
+    touching_aspect: float = 0.4
+    """...and one the model takes for touching digits, from this width on (a 1 written
+    into its neighbour makes a pair narrower than ``split_aspect``)."""
     min_part: float = 0.12
     """Narrowest piece a cut may leave (a 1), in glyph heights."""
     max_part: float = 1.5
@@ -477,8 +480,9 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
     return [np.array(v) for v in groups.values()]
 
 
-def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[int]:
-    """Columns where a glyph too wide for one digit may be cut.
+def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG, touching: bool = False) -> list[int]:
+    """Columns where a glyph too wide for one digit (``touching``: that the model takes
+    for touching digits) may be cut.
 
     Three kinds: the valleys of its ink profile (where touching digits meet through a
     thin bridge); the notches of its outline (where overlapping digits meet, see
@@ -490,7 +494,7 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list
     glyph included.
     """
     w, h = glyph.width, glyph.height
-    if w < config.split_aspect * h:
+    if w < (config.touching_aspect if touching else config.split_aspect) * h:
         return []
     mask = glyph.ink > 0
     profile = mask.sum(axis=0).astype(np.float32)
@@ -520,11 +524,11 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list
     return sorted(cuts)
 
 
-def glyph_cuts(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG) -> list[int]:
+def glyph_cuts(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG, touching: bool = False) -> list[int]:
     """The glyph's cut candidates (:func:`cut_candidates`), found once, when first asked
     for; fragments are never cut."""
     if glyph.cuts is None:
-        glyph.cuts = [] if glyph.fragment else cut_candidates(glyph, config)
+        glyph.cuts = [] if glyph.fragment else cut_candidates(glyph, config, touching)
     return glyph.cuts
 
 
