@@ -134,7 +134,7 @@ def classify_glyphs(
         found = [(0, 1, Piece.WHOLE, cluster[0])] if len(cluster) == 1 else segments(cluster)
         slots.append(_candidates(slot, found))
     probs: list[list[np.ndarray]] = _predict(classifier, slots)
-    undecided = []
+    undecided, redone = [], []
     for slot, items in enumerate(slots):
         whole, glyph = items[0]
         if len(items) == 1:  # a lone glyph, read whole
@@ -142,17 +142,21 @@ def classify_glyphs(
             score, _ = _score(whole, p, whole.height)
             unsure = score < -2 * SEGMENT_PENALTY + _cutting_cost(p)
             if (unsure and not _sure_mark(whole, p)) or _sure_scribble(whole, p):
-                # the cut points, now (narrow pairs too, when the model takes the glyph
-                # for touching digits: a 1 written into its neighbour)
-                glyph_cuts(glyph, touching=int(np.argmax(p)) == TOUCHING)
+                glyph_cuts(glyph, touching=_touching(p))
                 found = segments(glyph)  # the whole again, now spanning its cut points, and its pieces
                 if len(found) > 1:
                     slots[slot] = _candidates(slot, found)
                     undecided.append(slot)
+        elif _recut_touching(items, probs[slot]):  # the cluster's points changed: all again
+            slots[slot] = _candidates(slot, segments(groups[slot]))
+            redone.append(slot)
     if undecided:
         pieces = [slots[slot][1:] for slot in undecided]
         for slot, more_probs in zip(undecided, _predict(classifier, pieces)):
             probs[slot].extend(more_probs)
+    if redone:
+        for slot, again in zip(redone, _predict(classifier, [slots[slot] for slot in redone])):
+            probs[slot] = again
     chosen = [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
     ink = {c: g for items in slots for c, g in items}
     printed = printed_fields([(c, ink[c]) for slot in chosen for c, _, rejected in slot if not rejected])
@@ -164,6 +168,24 @@ def classify_glyphs(
             chosen.append([(items[0][0], letter_probs[0], True)])
         chosen.sort(key=lambda slot: (slot[0][0].line, slot[0][0].field, slot[0][0].x))  # reading order
     return chosen, printed
+
+
+def _touching(p: np.ndarray) -> bool:
+    """Whether the model's likeliest reading of a whole glyph is touching digits: then
+    it gets cut points even when narrow (a 1 written into its neighbour makes a pair
+    narrower than a wide digit, see ``SegmentConfig.touching_aspect``)."""
+    return int(np.argmax(p)) == TOUCHING
+
+
+def _recut_touching(items: list[tuple[Candidate, Glyph]], probs: list[np.ndarray]) -> bool:
+    """Give the glyphs of a cluster that the model takes for touching digits, but that
+    were too narrow to get cut points, their cut points now; whether any got some."""
+    recut = False
+    for (box, glyph), p in zip(items, probs):
+        if box.kind == Piece.WHOLE and glyph.cuts == [] and not glyph.fragment and _touching(p):
+            glyph.cuts = None
+            recut |= bool(glyph_cuts(glyph, touching=True))
+    return recut
 
 
 SAME_GLYPH = 0.9
