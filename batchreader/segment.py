@@ -115,7 +115,11 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     """Return ink intensity (0 = paper) relative to the local paper colour.
 
     The paper is estimated with a max filter wider than any stroke, on a reduced
-    copy of the page, so shadows, vignetting and coloured paper subtract away.
+    copy of the page, so shadows, vignetting and coloured paper subtract away. A solid
+    print wider than the filter (a logo, a filled box, a black header band) would pass
+    for paper there, and only its rim would be ink: a ring, read as a 0. Where the
+    estimate is under half the page's paper (darker than any shadow leaves paper), the
+    nearest paper around is taken instead.
     """
     h, w = gray.shape
     factor = 4 if min(h, w) >= 400 else 1
@@ -123,9 +127,25 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     k = int(np.clip(min(h, w) / 40 / factor, 5, 31)) | 1
     paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     paper = cv2.medianBlur(paper, 5)
+    solid = paper < SOLID_PRINT * float(np.median(paper))
+    if solid.any() and not solid.all():
+        # with the median filter's blurred edge round it
+        solid = cv2.dilate(solid.view(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0
+        # each pixel's nearest paper pixel (labels of the zero pixels of the input)
+        _, nearest = cv2.distanceTransformWithLabels(
+            solid.astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+        )
+        value = np.zeros(int(nearest.max()) + 1, paper.dtype)
+        value[nearest[~solid]] = paper[~solid]
+        paper = value[nearest]
     paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
     paper = np.maximum(paper, gray)
     return cv2.subtract(paper, gray)
+
+
+SOLID_PRINT = 0.5
+"""Paper estimated darker than this share of the page's paper is solid print (see
+:func:`ink_map`)."""
 
 
 @dataclass

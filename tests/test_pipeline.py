@@ -132,6 +132,29 @@ def test_printed_words_and_x_marks_are_not_digits(tmp_path):
     assert read_results(tmp_path / "r.csv")["status"].tolist() == ["empty"]
 
 
+def test_solid_print_is_not_read_as_rings(tmp_path, mnist_subset):
+    """A letterhead's solid logo and a black band, wider than the paper filter: taken
+    for paper, only their rims were ink, and a filled disc read as a sure 0. The
+    handwriting beside them is all still read."""
+    import cv2
+
+    from batchreader.synth import STYLES, render_pages
+
+    (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=5)
+    gray = page.gray.copy()
+    width = gray.shape[1]
+    cv2.circle(gray, (width - 200, 55), 38, 40, -1)  # a logo in the top margin
+    cv2.rectangle(gray, (width - 140, 25), (width - 40, 85), 30, -1)  # a filled box beside it
+    gray[-45:-15, 200:-200] = 35  # a black band along the foot of the page
+    cv2.imwrite(str(tmp_path / "letterhead.png"), gray)
+    batchreader.scan([tmp_path / "letterhead.png"], tmp_path / "r.csv")
+    results = read_results(tmp_path / "r.csv")
+    truth = pd.DataFrame([{"file": "letterhead.png", "page": 1, **t} for t in page.truth])
+    agreement = compare(results, truth)
+    assert agreement.precision == 1.0
+    assert agreement.digit_accuracy == 1.0
+
+
 def _read_style(tmp_path, mnist_subset, style: str, seeds: tuple[int, ...], pages: int):
     """Scan synthetic pages of one style (a multi-page TIFF per seed); their agreement with the truth."""
     from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
