@@ -54,6 +54,12 @@ class Style:
     """X marks, ticks, dashes and a scribbled signature (not to be read)."""
     skew_deg: float = 0.0
     """Rotation of the whole page (random sign)."""
+    letterhead: bool = False
+    """A solid logo and a company name in the top margin, and a large faint watermark
+    across the page (not to be read)."""
+    show_through: float = 0.0
+    """Darkness (0..1) of the back of the sheet's handwriting showing through, mirrored
+    and blurred; 0 for none."""
 
 
 STYLES: dict[str, Style] = {
@@ -72,6 +78,7 @@ STYLES: dict[str, Style] = {
     "marks": Style(name="marks", marks=True),
     "skewed": Style(name="skewed", skew_deg=4.0),
     "skipping-pen": Style(name="skipping-pen", pen=0.6, skipping=True),
+    "letterhead": Style(name="letterhead", letterhead=True, show_through=0.25, marks=False),
 }
 
 
@@ -190,6 +197,13 @@ def render_page(
             x += int(field_h * rng.uniform(1.6, 3.0))
             if x >= width - margin - field_h:
                 break
+    if style.letterhead:
+        _draw_letterhead(printed, ink, margin, rng)
+    if style.show_through:
+        # the back's writing: this page's own, mirrored and moved half a line, faint and blurred
+        back = np.roll(ink[:, ::-1], int(row_pitch / 2), axis=0)
+        back = cv2.GaussianBlur(back, (0, 0), style.dpi / 150)
+        np.maximum(ink, back * style.show_through * rng.uniform(0.6, 1.0), out=ink)
     ink = np.maximum(ink, printed.astype(np.float32) / 255.0)
     if style.skew_deg:
         ink, truth = _rotate(ink, truth, style.skew_deg * rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.0))
@@ -229,6 +243,32 @@ def _print_label(printed, x, base, field_h, rng, limit) -> int:
     region = printed[top : top + stamp.shape[0], x : x + stamp.shape[1]]
     np.maximum(region, stamp[: region.shape[0], : region.shape[1]], out=region)
     return x + stamp.shape[1] + int(field_h * rng.uniform(0.8, 1.4))
+
+
+def _draw_letterhead(printed, ink, margin, rng) -> None:
+    """A solid logo and a company name in the top margin (print), and a large faint
+    watermark turned across the page (drawn into ``ink`` at a fifth of full darkness)."""
+    from batchreader.fonts import HELD_OUT_FONTS, render_text
+
+    height, width = printed.shape
+    r = int(margin * 0.35)
+    x = width - int(margin * rng.uniform(4.5, 6.0))
+    if rng.random() < 0.5:
+        cv2.circle(printed, (x, margin // 2), r, 255, -1)
+    else:
+        cv2.rectangle(printed, (x - r, margin // 2 - r), (x + r, margin // 2 + r), 255, -1)
+    name = render_text(str(rng.choice(["ACME Ltd", "Northwind", "City Archive"])), str(rng.choice(HELD_OUT_FONTS)), r)
+    name = name[:, : max(0, width - (x + 2 * r) - margin // 4)]
+    top = margin // 2 - name.shape[0] // 2
+    region = printed[top : top + name.shape[0], x + 2 * r : x + 2 * r + name.shape[1]]
+    np.maximum(region, name[: region.shape[0], : region.shape[1]], out=region)
+    word = render_text(str(rng.choice(["COPY", "CONFIDENTIAL", "DRAFT"])), str(rng.choice(HELD_OUT_FONTS)), height // 4)
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), float(rng.uniform(15, 35)), 1.0)
+    canvas = np.zeros((height, width), np.float32)
+    h, w = min(height, word.shape[0]), min(width, word.shape[1])
+    canvas[(height - h) // 2 : (height - h) // 2 + h, (width - w) // 2 : (width - w) // 2 + w] = word[:h, :w] / 255.0
+    mark = cv2.warpAffine(canvas, turn, (width, height)) * float(rng.uniform(0.12, 0.25))
+    np.maximum(ink, mark, out=ink)
 
 
 def _draw_mark(ink, x, base, field_h, rng, limit) -> int:

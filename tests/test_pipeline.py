@@ -155,6 +155,15 @@ def test_solid_print_is_not_read_as_rings(tmp_path, mnist_subset):
     assert agreement.digit_accuracy == 1.0
 
 
+def test_a_letterhead_watermark_and_show_through_are_not_read(tmp_path, mnist_subset):
+    """A logo and company name in the margin, a faint watermark across the page, the
+    back's handwriting showing through mirrored: none of it is read, and the
+    handwriting over the watermark is."""
+    agreement = _read_style(tmp_path, mnist_subset, "letterhead", (1, 2), pages=2)
+    assert agreement.precision == 1.0
+    assert agreement.digit_accuracy >= 0.98
+
+
 def _read_style(tmp_path, mnist_subset, style: str, seeds: tuple[int, ...], pages: int):
     """Scan synthetic pages of one style (a multi-page TIFF per seed); their agreement with the truth."""
     from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
