@@ -38,6 +38,23 @@ def test_shadowed_photo_background_is_flattened(mnist_subset):
     assert _recall(segment(page.gray), page.truth) >= 0.97
 
 
+def test_digits_on_the_edge_of_a_hard_shadow_are_found(mnist_subset):
+    """A phone's shadow across a third of the page, its edge sharp, on textured paper:
+    the paper estimate follows the edge (a closing, not a max filter alone, which lit
+    the shadow's rim and made it a band of ink that swallowed the digits it crossed)."""
+    (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=5)
+    gray = page.gray.astype(np.float32)
+    h, w = gray.shape
+    shadow = np.zeros((h, w), np.float32)
+    cv2.fillPoly(shadow, [np.array([[700, 0], [w, 0], [w, h], [520, h]], np.int32)], 1.0)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 3)
+    texture = cv2.GaussianBlur(np.random.default_rng(0).normal(0, 1, (h, w)).astype(np.float32), (0, 0), 3) * 6
+    gray = np.clip(gray * (1 - 0.45 * shadow) + texture, 0, 255).astype(np.uint8)
+    glyphs = segment(gray)
+    assert _recall(glyphs, page.truth) == 1.0
+    assert all(g.height < 1.5 * max(t["height"] for t in page.truth) for g in glyphs)
+
+
 def test_ruled_line_through_digits_is_removed(mnist_subset):
     (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=7)
     gray = page.gray.copy()
