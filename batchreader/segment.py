@@ -123,14 +123,14 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
 
     A solid print wider than the filter (a logo, a filled box, a black header band)
     would pass for paper there, and only its rim would be ink: a ring, read as a 0.
-    Where the estimate is under half the page's paper (darker than any shadow leaves
-    paper), the nearest paper around is taken instead.
+    Where the estimate is under SOLID_PRINT of the page's paper (darker than a shadow
+    leaves paper), the nearest paper around is taken instead.
     """
     h, w = gray.shape
     factor = 4 if min(h, w) >= 400 else 1
     small = cv2.resize(gray, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
     k = int(np.clip(min(h, w) / 20 / factor, 5, 31)) | 1
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = _closing(small, k)
     paper = cv2.medianBlur(paper, 5)
     solid = paper < SOLID_PRINT * float(np.median(paper))
     if solid.any() and not solid.all():
@@ -148,9 +148,34 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     return cv2.subtract(paper, gray)
 
 
-SOLID_PRINT = 0.5
+def _closing(image: np.ndarray, k: int) -> np.ndarray:
+    """A closing with a k x k square whose window stays centred near the image's edges.
+
+    Clipped by an edge, a window sees the image on one side only, and a closing no
+    longer restores a slanted shadow edge there: the shadow's rim is lit along the
+    page's border, a speck of ink. Rows (then columns) d pixels from the border are
+    closed with a window 2d + 1 high (wide) instead, the rest with the full square;
+    the corners keep the rows' value.
+    """
+    h, w = image.shape
+    out = cv2.morphologyEx(image, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    r = k // 2
+    for d in range(min(r, (w + 1) // 2)):
+        band = cv2.morphologyEx(image, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * d + 1, k)))
+        out[r : h - r, d] = band[r : h - r, d]
+        out[r : h - r, w - 1 - d] = band[r : h - r, w - 1 - d]
+    for d in range(min(r, (h + 1) // 2)):
+        band = cv2.morphologyEx(image, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 2 * d + 1)))
+        out[d] = band[d]
+        out[h - 1 - d] = band[h - 1 - d]
+    return out
+
+
+SOLID_PRINT = 0.35
 """Paper estimated darker than this share of the page's paper is solid print (see
-:func:`ink_map`)."""
+:func:`ink_map`): print is nearly as dark as ink, while a phone's shadow leaves paper
+at half its light or more (at 0.5, a deep shadow was taken for print, and its rim for
+a band of ink)."""
 
 
 @dataclass

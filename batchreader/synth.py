@@ -35,6 +35,9 @@ class Style:
     paper_rgb: tuple[int, int, int] = (250, 249, 245)
     light_falloff: float = 0.0
     """Darkening towards one corner (phone photos, 0..0.5)."""
+    hard_shadow: float = 0.0
+    """Darkness (0..1) of a sharp-edged shadow over one side of the page (the phone's,
+    on a photo); 0 for none."""
     blur: float = 0.0
     noise: float = 0.0
     binary: bool = False
@@ -68,7 +71,7 @@ STYLES: dict[str, Style] = {
     "marker": Style(name="marker", pen=1.8),
     "blue-ink": Style(name="blue-ink", ink_rgb=(25, 45, 170), paper_rgb=(245, 243, 232), noise=4.0),
     "pencil": Style(name="pencil", ink_rgb=(120, 120, 125), pen=0.8, skipping=True, noise=3.0),
-    "photo": Style(name="photo", light_falloff=0.35, blur=0.8, noise=5.0, paper_rgb=(225, 220, 205)),
+    "photo": Style(name="photo", light_falloff=0.35, hard_shadow=0.35, blur=0.8, noise=5.0, paper_rgb=(225, 220, 205)),
     "fax": Style(name="fax", dpi=200, binary=True, noise=6.0, blur=0.6),
     "small-200dpi": Style(name="small-200dpi", dpi=200, digit_mm=(4.5, 6.0)),
     "touching": Style(name="touching", spacing=(-0.12, 0.0)),
@@ -330,6 +333,17 @@ def _scan(ink: np.ndarray, style: Style, rng: np.random.Generator) -> np.ndarray
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         light = 1.0 - style.light_falloff * ((xx / w) ** 2 + (yy / h) ** 2) / 2
         rgb *= light[..., None]
+    if style.hard_shadow:
+        # a straight-edged shadow over one side, its edge a little soft (drawn from a
+        # child generator: the page's own stream, and so its digits, stay as they were)
+        (own,) = rng.spawn(1)
+        top, bottom = (int(w * own.uniform(0.25, 0.75)) for _ in range(2))
+        shade = np.zeros((h, w), np.float32)
+        cv2.fillPoly(shade, [np.array([[top, 0], [w, 0], [w, h], [bottom, h]], np.int32)], 1.0)
+        if own.random() < 0.5:
+            shade = shade[:, ::-1]
+        shade = cv2.GaussianBlur(shade, (0, 0), own.uniform(2.0, 6.0))
+        rgb *= 1 - style.hard_shadow * own.uniform(0.7, 1.0) * shade[..., None]
     if style.blur:
         rgb = cv2.GaussianBlur(rgb, (0, 0), style.blur)
     if style.noise:
