@@ -71,6 +71,9 @@ class SegmentConfig:
     """Hysteresis: pixels down to this share of the seed threshold join a stroke."""
     line_length: float = 3.0
     """Straight runs at least this many digit heights long are ruled lines or box edges."""
+    comb_length: float = 1.6
+    """...and shorter ones down to this length when two comb walls stand on them (the
+    bottom line of a comb of two cells)."""
     tall_rule: float = 1.3
     """A ruler-straight vertical bar taller than this is a printed rule (a table's column
     line shorter than ``line_length``), not a 1."""
@@ -364,7 +367,19 @@ def remove_lines(
     cleaned = m & ~(horiz | vert) & 1
     boxes: list[Box] = []
     if horiz.any():
-        cleaned, boxes = _remove_separators(cleaned, horiz, digit_height)
+        cleaned, boxes, _ = _remove_separators(cleaned, horiz, digit_height)
+    # combs of two or three cells (a date's DD and MM) have bottom lines shorter than a
+    # ruled line: a shorter straight run is a comb's when two walls stand on it
+    short = int(max(12, config.comb_length * digit_height))
+    if short < length and (stats is None or (stats[1:, cv2.CC_STAT_WIDTH] >= short).any()):
+        runs = cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (short, 1)))
+        if runs.any():
+            trial, more, combs = _remove_separators(cleaned & ~runs & 1, runs, digit_height, min_walls=2)
+            if more:
+                boxes += more
+                walls = (cleaned & ~runs & 1) & ~trial
+                cleaned = cleaned & ~combs & ~walls & 1
+                horiz = horiz | combs
     bridge = int(max(3, digit_height * 0.12)) | 1
     # a stroke crossing a line is cut in two; close the cut only inside the erased band
     fill_h = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
@@ -379,12 +394,16 @@ def _line_thickness(lines: np.ndarray) -> float:
     return float(lines.sum()) / max(1, starts)
 
 
-def _remove_separators(cleaned: np.ndarray, horiz: np.ndarray, digit_height: float) -> tuple[np.ndarray, list[Box]]:
+def _remove_separators(
+    cleaned: np.ndarray, horiz: np.ndarray, digit_height: float, min_walls: int = 1
+) -> tuple[np.ndarray, list[Box], np.ndarray]:
     """Remove thin, ruler-straight vertical strokes that stand on an erased horizontal
     line: the cell walls and teeth of comb boxes. A handwritten 1 is rarely that
     straight and that thin, and rarely meets the line end-on.
 
-    A line carrying two or more separators is a comb box; its extent is returned.
+    A line carrying two or more separators is a comb box; its extent is returned, with
+    the mask of those lines. Only lines carrying ``min_walls`` separators or more lose
+    theirs (a short straight run is a comb's bottom line only when walls stand on it).
     """
     thickness = _line_thickness(horiz)
     max_width = 1.6 * thickness + 1.5
@@ -393,7 +412,7 @@ def _remove_separators(cleaned: np.ndarray, horiz: np.ndarray, digit_height: flo
     near_line = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 5)))
     _, line_labels = cv2.connectedComponents(near_line, connectivity=8)
     walls: dict[int, list[tuple[int, int]]] = {}  # line label -> [(x, bottom line row)]
-    out = cleaned.copy()
+    standing: dict[int, list[int]] = {}  # line label -> the separators' component labels
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
         if h < 0.2 * digit_height or w > max_width + 0.15 * h:
@@ -404,17 +423,24 @@ def _remove_separators(cleaned: np.ndarray, horiz: np.ndarray, digit_height: flo
         touching = line_labels[y : y + h, x : x + w][own & (near_line[y : y + h, x : x + w] > 0)]
         if touching.size == 0:
             continue
-        out[y : y + h, x : x + w][own] = 0
         # the line the wall stands on: the lowest one it touches
         for line_label in np.unique(touching):
             rows = np.flatnonzero((line_labels[y : y + h, x : x + w] == line_label).any(axis=1))
             walls.setdefault(int(line_label), []).append((x + w // 2, y + int(rows.max())))
+            standing.setdefault(int(line_label), []).append(i)
+    out = cleaned.copy()
+    removed = [i for line, ids in standing.items() if len(ids) >= min_walls for i in ids]
+    if removed:
+        out[np.isin(labels, removed)] = 0
     boxes = []
-    for found in walls.values():
+    combs = []
+    for line, found in walls.items():
         if len(found) >= 2:
             xs = [p[0] for p in found]
             boxes.append(Box(min(xs), max(xs), max(p[1] for p in found)))
-    return out, boxes
+            combs.append(line)
+    comb_lines = (np.isin(line_labels, combs) & (horiz > 0)).astype(np.uint8) if combs else np.zeros_like(horiz)
+    return out, boxes, comb_lines
 
 
 def _ruler_straight(own: np.ndarray) -> bool:

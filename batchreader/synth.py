@@ -82,6 +82,8 @@ STYLES: dict[str, Style] = {
     "skewed": Style(name="skewed", skew_deg=4.0),
     "skipping-pen": Style(name="skipping-pen", pen=0.6, skipping=True),
     "letterhead": Style(name="letterhead", letterhead=True, show_through=0.25, marks=False),
+    # combs of two to four cells, as a date's DD, MM and YYYY
+    "short-combs": Style(name="short-combs", boxes="comb", digits_per_field=(2, 4), fields_per_row=(2, 3)),
 }
 
 

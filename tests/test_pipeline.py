@@ -164,6 +164,16 @@ def test_a_letterhead_watermark_and_show_through_are_not_read(tmp_path, mnist_su
     assert agreement.digit_accuracy >= 0.98
 
 
+def test_combs_of_two_cells_are_found_and_their_walls_removed(tmp_path, mnist_subset):
+    """A date's DD and MM combs have bottom lines shorter than a ruled line: found only
+    by the walls standing on them (the code before: 0.93 of these digits read right,
+    0.81 of the numbers; the walls were read as 1s or merged with the digits)."""
+    agreement = _read_style(tmp_path, mnist_subset, "short-combs", (1, 3), pages=2)
+    assert agreement.digit_accuracy >= 0.98
+    assert agreement.field_accuracy >= 0.9
+    assert agreement.precision >= 0.98
+
+
 def _read_style(tmp_path, mnist_subset, style: str, seeds: tuple[int, ...], pages: int):
     """Scan synthetic pages of one style (a multi-page TIFF per seed); their agreement with the truth."""
     from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
