@@ -349,12 +349,15 @@ def remove_lines(
     given, let pages without any long component skip the search.
     """
     length = int(max(25, config.line_length * digit_height))
+    short = int(max(12, min(config.comb_length * digit_height, length)))
     m = mask.astype(np.uint8)
     # a straight run of `length` pixels lies in a component at least that wide (or tall):
     # without one, the costly full-page openings can be skipped
-    wide = stats is None or (stats[1:, cv2.CC_STAT_WIDTH] >= length).any()
+    widths = stats[1:, cv2.CC_STAT_WIDTH] if stats is not None else None
+    wide = widths is None or (widths >= length).any()
     tall = stats is None or (stats[1:, cv2.CC_STAT_HEIGHT] >= length).any()
-    if not wide and not tall:
+    combs_possible = short < length and (widths is None or (widths >= short).any())
+    if not wide and not tall and not combs_possible:
         return mask, []
     horiz = np.zeros_like(m)
     vert = np.zeros_like(m)
@@ -362,17 +365,14 @@ def remove_lines(
         horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     if tall:
         vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
-    if not horiz.any() and not vert.any():
-        return mask, []
     cleaned = m & ~(horiz | vert) & 1
     boxes: list[Box] = []
     if horiz.any():
         cleaned, boxes, _ = _remove_separators(cleaned, horiz, digit_height)
-    # combs of two or three cells (a date's DD and MM) have bottom lines shorter than a
-    # ruled line: a shorter straight run is a comb's when two walls stand on it
-    short = int(max(12, config.comb_length * digit_height))
-    if short < length and (stats is None or (stats[1:, cv2.CC_STAT_WIDTH] >= short).any()):
-        runs = cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (short, 1)))
+    if combs_possible:
+        # combs of two or three cells (a date's DD and MM) have bottom lines shorter than
+        # a ruled line: a shorter straight run is a comb's when two walls stand on it
+        runs = _runs(cleaned, short, stats)
         if runs.any():
             trial, more, combs = _remove_separators(cleaned & ~runs & 1, runs, digit_height, min_walls=2)
             if more:
@@ -380,6 +380,8 @@ def remove_lines(
                 walls = (cleaned & ~runs & 1) & ~trial
                 cleaned = cleaned & ~combs & ~walls & 1
                 horiz = horiz | combs
+    if not horiz.any() and not vert.any():
+        return mask, []
     bridge = int(max(3, digit_height * 0.12)) | 1
     # a stroke crossing a line is cut in two; close the cut only inside the erased band
     fill_h = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
@@ -388,10 +390,29 @@ def remove_lines(
     return repaired.astype(bool), boxes
 
 
+def _runs(mask: np.ndarray, length: int, stats: np.ndarray | None) -> np.ndarray:
+    """The horizontal straight runs of at least ``length`` pixels in a 0/1 mask: an
+    opening, over the boxes of the components at least that wide only (``stats``, when
+    given: a run lies inside one), not the whole page."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    if stats is None:
+        return cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    runs = np.zeros_like(mask)
+    for x, y, w, h in stats[1:][stats[1:, cv2.CC_STAT_WIDTH] >= length, :4]:
+        window = runs[y : y + h, x : x + w]
+        np.maximum(window, cv2.morphologyEx(mask[y : y + h, x : x + w], cv2.MORPH_OPEN, kernel), out=window)
+    return runs
+
+
 def _line_thickness(lines: np.ndarray) -> float:
     """Mean thickness of horizontal lines: their pixels over the number of runs crossing columns."""
-    starts = np.count_nonzero(np.diff(lines, axis=0, prepend=0) > 0)
-    return float(lines.sum()) / max(1, starts)
+    points = cv2.findNonZero(lines)
+    if points is None:
+        return 0.0
+    x, y, w, h = cv2.boundingRect(points)
+    on = lines[y : y + h, x : x + w] > 0
+    starts = np.count_nonzero(on[0]) + np.count_nonzero(on[1:] & ~on[:-1])
+    return float(np.count_nonzero(on)) / max(1, starts)
 
 
 def _remove_separators(
@@ -439,8 +460,39 @@ def _remove_separators(
             xs = [p[0] for p in found]
             boxes.append(Box(min(xs), max(xs), max(p[1] for p in found)))
             combs.append(line)
+            _remove_attached_walls(out, stats[standing[line]], max_width, digit_height)
     comb_lines = (np.isin(line_labels, combs) & (horiz > 0)).astype(np.uint8) if combs else np.zeros_like(horiz)
     return out, boxes, comb_lines
+
+
+def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float, digit_height: float) -> None:
+    """Erase, in place, the walls of a comb that a digit touches: joined to the digit,
+    a wall is no thin stroke of its own, so it stays, is cut off as a 1 or makes the
+    digit misread. The comb's walls found (``walls``: their component stats) tell where
+    its walls run (the same rows) and how far apart they stand: a column that is ink
+    over nine tenths of those rows, in a group no wider than a wall, within a cell of the comb's
+    ends, is a wall. Digit strokes crossing it are closed across the gap again.
+    """
+    xs = np.sort(walls[:, cv2.CC_STAT_LEFT] + walls[:, cv2.CC_STAT_WIDTH] // 2)
+    top = int(np.median(walls[:, cv2.CC_STAT_TOP]))
+    bottom = int(np.median(walls[:, cv2.CC_STAT_TOP] + walls[:, cv2.CC_STAT_HEIGHT]))
+    pitch = int(np.median(np.diff(xs)))
+    x0, x1 = max(0, int(xs[0]) - pitch), min(mask.shape[1], int(xs[-1]) + pitch + 1)
+    if bottom - top < 3 or x1 <= x0:
+        return
+    full = mask[top:bottom, x0:x1].mean(axis=0) >= 0.9  # (the line's erased rows may nick it)
+    full = np.concatenate([[False], full, [False]])
+    edges = np.flatnonzero(np.diff(full.astype(np.int8)))
+    erased = np.zeros_like(mask)
+    for start, stop in zip(edges[::2], edges[1::2]):
+        if stop - start <= max_width:
+            erased[top:bottom, x0 + start : x0 + stop] = mask[top:bottom, x0 + start : x0 + stop]
+    if not erased.any():
+        return
+    mask &= ~erased
+    bridge = int(max(3, digit_height * 0.12)) | 1
+    across = cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1))
+    mask |= (cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, across) > 0) & erased
 
 
 def _ruler_straight(own: np.ndarray) -> bool:

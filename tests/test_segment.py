@@ -208,3 +208,30 @@ def test_two_wide_halves_of_a_digit_make_one_glyph_and_a_colon_none():
     five = [g for g in glyphs if 140 <= g.x + g.width / 2 <= 220]
     assert len(five) == 1 and five[0].y <= 62 and five[0].y + five[0].height >= 140
     assert not any(380 <= g.x + g.width / 2 <= 420 for g in glyphs)
+
+
+def test_a_comb_wall_a_digit_touches_is_erased_with_the_others(mnist_subset):
+    """A date's two-cell comb, a digit written against its middle wall: joined to the
+    digit, the wall is no thin stroke of its own, yet it stands where a wall must, so it
+    goes, and the digit is one glyph without it (before: the wall stayed, to be cut off
+    as a 1 or read with the digit)."""
+    from batchreader.synth import digit_ink
+
+    x, y = mnist_subset["x_test"], mnist_subset["y_test"]
+    page = np.full((400, 900), 250, np.uint8)
+    cell, top, bottom = 100, 120, 230
+    cv2.rectangle(page, (100, top), (100 + 2 * cell, bottom), 20, 3)
+    cv2.line(page, (100 + cell, top), (100 + cell, bottom), 20, 3)
+    two = digit_ink(x[np.flatnonzero(y == 2)[0]], 75, 1.0)
+    h, w = two.shape
+    x0 = 100 + cell + 1 - w  # its right end on the middle wall
+    region = page[135 : 135 + h, x0 : x0 + w]
+    np.minimum(region, (250 - 230 * two).astype(np.uint8), out=region)
+    for k, d in enumerate((3, 5, 7)):  # handwriting beside it sets the page's digit height
+        ink = digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0)
+        region = page[135 : 135 + ink.shape[0], 450 + 120 * k : 450 + 120 * k + ink.shape[1]]
+        np.minimum(region, (250 - 230 * ink).astype(np.uint8), out=region)
+    glyphs = [g for g in segment(page) if g.x < 100 + 2 * cell + 10]
+    assert not any(g.width < 0.15 * g.height for g in glyphs)  # no wall left
+    digit = max(glyphs, key=lambda g: g.width * g.height)
+    assert digit.x + digit.width <= 100 + cell + 2 and digit.x >= x0 - 2
