@@ -357,8 +357,8 @@ def remove_lines(
     wide = widths is None or (widths >= length).any()
     tall = stats is None or (stats[1:, cv2.CC_STAT_HEIGHT] >= length).any()
     combs_possible = short < length and (widths is None or (widths >= short).any())
-    if not wide and not tall and not combs_possible:
-        return mask, []
+    if not wide and not tall and (not combs_possible or not _runs(m, short, stats).any()):
+        return mask, []  # no line, nor a run that could be a short comb's
     horiz = np.zeros_like(m)
     vert = np.zeros_like(m)
     if wide:
@@ -480,19 +480,20 @@ def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float
     x0, x1 = max(0, int(xs[0]) - pitch), min(mask.shape[1], int(xs[-1]) + pitch + 1)
     if bottom - top < 3 or x1 <= x0:
         return
-    full = mask[top:bottom, x0:x1].mean(axis=0) >= 0.9  # (the line's erased rows may nick it)
+    window = mask[top:bottom, x0:x1]  # a view: erased in place
+    full = window.mean(axis=0) >= 0.9  # (the line's erased rows may nick it)
     full = np.concatenate([[False], full, [False]])
     edges = np.flatnonzero(np.diff(full.astype(np.int8)))
-    erased = np.zeros_like(mask)
+    erased = np.zeros_like(window)
     for start, stop in zip(edges[::2], edges[1::2]):
         if stop - start <= max_width:
-            erased[top:bottom, x0 + start : x0 + stop] = mask[top:bottom, x0 + start : x0 + stop]
+            erased[:, start:stop] = window[:, start:stop]
     if not erased.any():
         return
-    mask &= ~erased
+    window &= ~erased
     bridge = int(max(3, digit_height * 0.12)) | 1
     across = cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1))
-    mask |= (cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, across) > 0) & erased
+    window |= (cv2.morphologyEx(window.view(np.uint8), cv2.MORPH_CLOSE, across) > 0) & erased
 
 
 def _ruler_straight(own: np.ndarray) -> bool:
