@@ -373,13 +373,20 @@ def remove_lines(
         # combs of two or three cells (a date's DD and MM) have bottom lines shorter than
         # a ruled line: a shorter straight run is a comb's when two walls stand on it
         runs = _runs(cleaned, short, stats)
-        if runs.any():
-            trial, more, combs = _remove_separators(cleaned & ~runs & 1, runs, digit_height, min_walls=2)
+        found = cv2.findNonZero(runs)
+        if found is not None:
+            # the runs' region, with room for the walls standing on them
+            x, y, w, h = cv2.boundingRect(found)
+            pad = int(2 * digit_height)
+            rows = slice(max(0, y - pad), min(m.shape[0], y + h + pad))
+            cols = slice(max(0, x - pad), min(m.shape[1], x + w + pad))
+            region, region_runs = cleaned[rows, cols], runs[rows, cols]
+            unlined = region & ~region_runs & 1
+            trial, more, combs = _remove_separators(unlined, region_runs, digit_height, min_walls=2)
             if more:
-                boxes += more
-                walls = (cleaned & ~runs & 1) & ~trial
-                cleaned = cleaned & ~combs & ~walls & 1
-                horiz = horiz | combs
+                boxes += [Box(b.x0 + cols.start, b.x1 + cols.start, b.line_y + rows.start) for b in more]
+                cleaned[rows, cols] = region & ~combs & ~(unlined & ~trial) & 1
+                horiz[rows, cols] |= combs
     if not horiz.any() and not vert.any():
         return mask, []
     bridge = int(max(3, digit_height * 0.12)) | 1
