@@ -55,6 +55,27 @@ def test_digits_on_the_edge_of_a_hard_shadow_are_found(mnist_subset):
     assert all(g.height < 1.5 * max(t["height"] for t in page.truth) for g in glyphs)
 
 
+def test_digits_over_a_faint_watermark_do_not_grow_into_it(mnist_subset):
+    """A watermark's large letters, a third as dark as the ink, under the handwriting:
+    strokes grow through faint ink (pencil holds together that way), and a digit
+    touching a letter took the letter with it, a glyph twice a digit's height. Such a
+    stroke keeps only the faint ink near its strong ink."""
+    from batchreader.fonts import HELD_OUT_FONTS, render_text
+
+    (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=5)
+    gray = page.gray.astype(np.float32)
+    h, w = gray.shape
+    word = render_text("COPY", HELD_OUT_FONTS[0], h // 3).astype(np.float32) / 255.0
+    mark = np.zeros((h, w), np.float32)
+    wh, ww = min(h, word.shape[0]), min(w, word.shape[1])
+    mark[(h - wh) // 2 : (h - wh) // 2 + wh, (w - ww) // 2 : (w - ww) // 2 + ww] = word[:wh, :ww]
+    gray = np.minimum(gray, 250 - 0.3 * 230 * mark).astype(np.uint8)
+    glyphs = segment(gray)
+    tallest = max(t["height"] for t in page.truth)
+    assert all(g.height <= 1.2 * tallest for g in glyphs)
+    assert _recall(glyphs, page.truth) == 1.0
+
+
 def test_ruled_line_through_digits_is_removed(mnist_subset):
     (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=7)
     gray = page.gray.copy()
