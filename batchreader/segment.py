@@ -102,8 +102,9 @@ class SegmentConfig:
     line_tolerance: float = 0.6
     join_gap: float = 0.1
     """Glyphs of one field closer than this (in line heights) may be pieces of one broken digit."""
-    join_aspect: float = 1.0
-    """...when together they are no wider than this times their height."""
+    join_aspect: float = 1.35
+    """...when together they are no wider than this times their height (a wide 0 is
+    1.3 times)."""
     join_glyphs: int = 3
     """Most glyphs one broken digit may have fallen into."""
     letter_height: float = 0.5

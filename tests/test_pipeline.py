@@ -287,6 +287,26 @@ def test_a_narrow_pair_among_other_pieces_is_cut_too(tmp_path, mnist_subset):
     assert agreement.precision == 1.0
 
 
+def test_a_wide_zero_broken_by_a_skipping_pen_is_one_zero():
+    """A 0 one and a third times as wide as it is tall, its left arc broken off: the
+    two pieces are offered joined (they were not, being wider together than tall), and
+    the joined 0 wins over "10"."""
+    import cv2
+
+    from batchreader.classify import Classifier
+    from batchreader.pipeline import classify_glyphs, page_rows
+    from batchreader.segment import segment
+
+    page = np.full((300, 900), 250, np.uint8)
+    cv2.ellipse(page, (200, 150), (46, 34), 0, 0, 360, 20, 7)  # 99 x 75 with the pen
+    page[:, 166:170] = 250  # the gap, top and bottom of the left arc
+    for x in (450, 600, 750):  # 1s beside it, as tall as the 0
+        cv2.line(page, (x, 112), (x - 6, 188), 20, 7)
+    chosen, printed = classify_glyphs(segment(page), Classifier.load(None))
+    digits = [r.digit for r in page_rows("t.png", 1, chosen, False, printed) if r.x is not None and r.x < 300]
+    assert digits == [0]
+
+
 def test_a_glyph_the_model_calls_touching_digits_is_cut():
     from batchreader.pipeline import NUM_CLASSES, TOUCHING, Candidate, best_segmentation
     from batchreader.segment import Piece
