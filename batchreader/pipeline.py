@@ -122,7 +122,10 @@ def classify_glyphs(
     for only then). A split has at least two pieces, each costing SEGMENT_PENALTY, and
     pays for cutting the glyph once (see TOUCHING_FLOOR), so a whole glyph scoring at
     least that much wins whatever its pieces say: skipping them changes no result and
-    saves most of the classifier's work on ordinary pages.
+    saves most of the classifier's work on ordinary pages. A glyph the model takes for
+    touching digits gets its cut points then even when narrow (see :func:`_touching`);
+    in a cluster of several glyphs, whose points were all found in the first round, the
+    cluster is then read again whole.
 
     The small letters of printed words (see :func:`batchreader.segment.small_letters`)
     are added as marks, so that their fields are known for text.

@@ -1,5 +1,6 @@
-"""Finding handwritten digits on a page: ink map, threshold, ruled lines, contours,
-merging, splitting, reading order and fields.
+"""Finding handwritten digits on a page: from its strokes (:mod:`batchreader.ink`),
+with printed rules erased (:mod:`batchreader.lines`), to glyphs: merging, splitting,
+reading order and fields.
 
 Every size threshold is a multiple of the page's own handwriting height, estimated
 from its connected components, so the same code serves a 45-pixel cheque crop, a
@@ -15,6 +16,9 @@ from enum import IntEnum
 
 import cv2
 import numpy as np
+
+from batchreader.ink import Components, ink_map, threshold_components
+from batchreader.lines import Box, remove_lines, ruler_straight
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +53,6 @@ class Glyph:
     @property
     def cy(self) -> float:
         return self.y + self.height / 2
-
-
-@dataclass(frozen=True)
-class Box:
-    """A printed comb box or row of cells found on the page: digits inside are one field."""
-
-    x0: int
-    x1: int
-    line_y: int
-    """Row of the box's bottom line."""
 
 
 @dataclass(frozen=True)
@@ -115,193 +109,12 @@ class SegmentConfig:
 DEFAULT_CONFIG = SegmentConfig()
 
 
-def ink_map(gray: np.ndarray) -> np.ndarray:
-    """Return ink intensity (0 = paper) relative to the local paper colour.
-
-    The paper is estimated with a closing (a max filter wider than any stroke, then a
-    min filter as wide) on a reduced copy of the page, so shadows, vignetting and
-    coloured paper subtract away. The max filter alone would light the rim of a hard
-    shadow (a phone's, across the page) and make it a band of ink; the min filter
-    puts the shadow's edge back where it is. The filter is a twentieth of the page
-    wide: narrower, it saw no paper inside the dense ink of a marker's loops.
-
-    A solid print wider than the filter (a logo, a filled box, a black header band)
-    would pass for paper there, and only its rim would be ink: a ring, read as a 0.
-    Where the estimate is under SOLID_PRINT of the page's paper (darker than a shadow
-    leaves paper), the nearest paper around is taken instead.
-    """
-    h, w = gray.shape
-    factor = 4 if min(h, w) >= 400 else 1
-    small = cv2.resize(gray, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
-    k = int(np.clip(min(h, w) / 20 / factor, 5, 31)) | 1
-    paper = _closing(small, k)
-    paper = cv2.medianBlur(paper, 5)
-    solid = paper < SOLID_PRINT * float(np.median(paper[::4, ::4]))
-    if solid.any() and not solid.all():
-        # with the median filter's blurred edge round it
-        solid = cv2.dilate(solid.view(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0
-        # each pixel's nearest paper pixel (labels of the zero pixels of the input)
-        _, nearest = cv2.distanceTransformWithLabels(
-            solid.astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
-        )
-        value = np.zeros(int(nearest.max()) + 1, paper.dtype)
-        value[nearest[~solid]] = paper[~solid]
-        paper = value[nearest]
-    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
-    paper = np.maximum(paper, gray)
-    return cv2.subtract(paper, gray)
-
-
-def _closing(image: np.ndarray, k: int) -> np.ndarray:
-    """A closing with a k x k square whose window stays centred near the image's edges.
-
-    Clipped by an edge, a window sees the image on one side only, and a closing no
-    longer restores a slanted shadow edge there: the shadow's rim is lit along the
-    page's border, a speck of ink. The rows (then columns) d to 2d - 1 pixels from the
-    border are closed with a window 2d + 1 high (wide) instead, the rest with the full
-    square; the corners keep the rows' value.
-    """
-    h, w = image.shape
-    out = cv2.morphologyEx(image, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    r = k // 2
-    if min(h, w) <= 6 * r:
-        return out  # a small crop: no room for bands
-    # each band is closed on a strip of the image 3r deep, all that its windows see
-    strips = {
-        "left": image[:, : 3 * r + 1],
-        "right": image[:, w - 3 * r - 1 :],
-        "top": image[: 3 * r + 1],
-        "bottom": image[h - 3 * r - 1 :],
-    }
-    d = 0
-    while d < r:
-        rows = slice(d, min(2 * d, r - 1) + 1)  # distances d .. 2d - 1 (0 and 1 alone)
-        far = slice(-rows.start - 1, -rows.stop - 1, -1)  # the same distances from the far side
-        tall = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * d + 1, k))
-        out[r : h - r, rows] = cv2.morphologyEx(strips["left"], cv2.MORPH_CLOSE, tall)[r : h - r, rows]
-        out[r : h - r, w - 1 - rows.start : w - 1 - rows.stop : -1] = cv2.morphologyEx(
-            strips["right"], cv2.MORPH_CLOSE, tall
-        )[r : h - r, far]
-        wide = cv2.getStructuringElement(cv2.MORPH_RECT, (k, 2 * d + 1))
-        out[rows] = cv2.morphologyEx(strips["top"], cv2.MORPH_CLOSE, wide)[rows]
-        closed = cv2.morphologyEx(strips["bottom"], cv2.MORPH_CLOSE, wide)
-        out[h - 1 - rows.start : h - 1 - rows.stop : -1] = closed[far]
-        d = max(1, 2 * d)
-    return out
-
-
-SOLID_PRINT = 0.35
-"""Paper estimated darker than this share of the page's paper is solid print (see
-:func:`ink_map`): print is nearly as dark as ink, while a phone's shadow leaves paper
-at half its light or more (at 0.5, a deep shadow was taken for print, and its rim for
-a band of ink)."""
-
-
-@dataclass
-class Components:
-    """Connected components of a binary page: the mask, its labels and per-label stats
-    (``cv2.CC_STAT_*`` columns; label 0 is the background)."""
-
-    mask: np.ndarray
-    labels: np.ndarray
-    stats: np.ndarray
-
-    @classmethod
-    def of(cls, mask: np.ndarray) -> Components:
-        labels, stats, _ = label(mask)
-        return cls(mask.astype(bool), labels, stats)
-
-
-def label(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """8-connected components of a binary image: labels, stats and the flat indices of
-    the foreground pixels.
-
-    Same labels and stats as ``cv2.connectedComponentsWithStats``, at a third of the
-    cost on a page: OpenCV's statistics pass visits every pixel, while ink covers a few
-    percent of a page, so the statistics are gathered over the ink pixels only. (Row 0,
-    the background, holds the whole image's box and the background's area.)
-    """
-    m = mask.view(np.uint8) if mask.dtype == bool else (mask != 0).view(np.uint8)
-    n, labels = cv2.connectedComponents(m, connectivity=8, ltype=cv2.CV_32S)
-    points = cv2.findNonZero(m)  # (x, y) in raster order; twice as fast as np.flatnonzero
-    points = np.zeros((0, 2), np.int32) if points is None else points.reshape(-1, 2)
-    cols, rows = points[:, 0].astype(np.int64), points[:, 1].astype(np.int64)
-    flat = rows * m.shape[1] + cols
-    stats = np.zeros((n, 5), np.int32)
-    stats[0] = (0, 0, m.shape[1], m.shape[0], m.size - flat.size)
-    if n > 1:
-        which = labels.ravel()[flat]
-        x0 = np.full(n, m.shape[1], np.int64)
-        y0 = np.full(n, m.shape[0], np.int64)
-        x1 = np.full(n, -1, np.int64)
-        np.minimum.at(x0, which, cols)
-        np.maximum.at(x1, which, cols)
-        y0[which[::-1]] = rows[::-1]  # raster order: a label's first pixel is its top row
-        y1 = np.zeros(n, np.int64)
-        y1[which] = rows  # ...and its last pixel its bottom row
-        stats[1:, cv2.CC_STAT_LEFT] = x0[1:]
-        stats[1:, cv2.CC_STAT_TOP] = y0[1:]
-        stats[1:, cv2.CC_STAT_WIDTH] = x1[1:] - x0[1:] + 1
-        stats[1:, cv2.CC_STAT_HEIGHT] = y1[1:] - y0[1:] + 1
-        stats[1:, cv2.CC_STAT_AREA] = np.bincount(which, minlength=n)[1:]
-    return labels, stats, flat
-
-
-def threshold_components(ink: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> Components:
-    """Binarise with hysteresis and label the strokes in one pass.
-
-    Strokes need a seed above Otsu's level (never below ``min_contrast``) and grow
-    through fainter pixels, so pencil holds together while show-through and paper
-    texture, which never reach the seed level, vanish. Same result as
-    ``skimage.filters.apply_hysteresis_threshold`` with 8-connectivity; labelling the
-    faint mask once also gives the strokes' boxes, so the page is labelled once, not
-    three times (labelling is the costliest step on a full page).
-    """
-    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    high = max(float(otsu), float(config.min_contrast))
-    low = max(high * config.low_ratio, config.min_contrast * 0.6)
-    faint = ink > low
-    labels, stats, flat = label(faint)
-    which = labels.ravel()[flat]
-    strong = np.bincount(which[ink.ravel()[flat] > high], minlength=len(stats))
-    seeded = strong > 0
-    seeded[0] = False
-    stats[~seeded, cv2.CC_STAT_AREA] = 0  # faint-only components are not strokes
-    # a stroke grown mostly through faint ink has run into a faint print it touches (a
-    # watermark's letters): it keeps only the faint ink within 3 px of its strong ink
-    sprawling = np.flatnonzero(seeded & (stats[:, cv2.CC_STAT_AREA] > FAINT_SPRAWL * strong))
-    if seeded[1:].all() and not sprawling.size:
-        return Components(faint, labels, stats)
-    mask = np.zeros(faint.shape, bool)
-    mask.ravel()[flat] = seeded[which]
-    if not sprawling.size:
-        return Components(mask, labels, stats)
-    near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    for i in sprawling:
-        x, y, w, h = stats[i, :4]
-        own = labels[y : y + h, x : x + w] == i
-        core = (own & (ink[y : y + h, x : x + w] > high)).view(np.uint8)
-        mask[y : y + h, x : x + w] &= ~own | (cv2.dilate(core, near) > 0)
-    return Components.of(mask)
-
-
-FAINT_SPRAWL = 2.0
-"""A stroke with more than this many times as many pixels as it has above the seed
-level grew through faint print (see :func:`threshold_components`). On the benchmark's
-pages strokes have at most 1.7 times (a photo's), digits joined to a watermark's letter
-2.5 times and more."""
-
-
-def threshold(ink: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
-    """The stroke mask of :func:`threshold_components`."""
-    return threshold_components(ink, config).mask
-
-
 def masked_ink(gray: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
     """Ink intensity where the page's strokes are, zero elsewhere: crop it at a known box
     to re-cut a digit (review corrections) the way the scan saw it."""
     ink = ink_map(gray)
-    return np.where(threshold(ink, config), ink, 0).astype(np.float32)
+    mask = threshold_components(ink, config.min_contrast, config.low_ratio).mask
+    return np.where(mask, ink, 0).astype(np.float32)
 
 
 def estimate_digit_height(stats: np.ndarray, image_height: int, floor: float = 10) -> float:
@@ -356,180 +169,6 @@ def _typical_height(heights: np.ndarray) -> float:
     return float(np.median(ordered[len(ordered) // 3 :]))
 
 
-def remove_lines(
-    mask: np.ndarray, digit_height: float, config: SegmentConfig = DEFAULT_CONFIG, stats: np.ndarray | None = None
-) -> tuple[np.ndarray, list[Box]]:
-    """Erase printed rules: long straight horizontal and vertical runs (ruled lines, box
-    frames, table grids) and the short straight separators standing on them (comb
-    boxes), then repair the strokes that crossed the erased lines.
-
-    Returns the cleaned mask (``mask`` itself when nothing was erased) and the comb
-    boxes found (lines carrying separators). ``stats`` of the mask's components, when
-    given, let pages without any long component skip the search.
-    """
-    length = int(max(25, config.line_length * digit_height))
-    short = int(max(12, min(config.comb_length * digit_height, length)))
-    m = mask.astype(np.uint8)
-    # a straight run of `length` pixels lies in a component at least that wide (or tall):
-    # without one, the costly full-page openings can be skipped
-    widths = stats[1:, cv2.CC_STAT_WIDTH] if stats is not None else None
-    wide = widths is None or (widths >= length).any()
-    tall = stats is None or (stats[1:, cv2.CC_STAT_HEIGHT] >= length).any()
-    combs_possible = short < length and (widths is None or (widths >= short).any())
-    if not wide and not tall and (not combs_possible or not _runs(m, short, stats).any()):
-        return mask, []  # no line, nor a run that could be a short comb's
-    horiz = np.zeros_like(m)
-    vert = np.zeros_like(m)
-    if wide:
-        horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    if tall:
-        vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
-    cleaned = m & ~(horiz | vert) & 1
-    boxes: list[Box] = []
-    if horiz.any():
-        cleaned, boxes, _ = _remove_separators(cleaned, horiz, digit_height)
-    if combs_possible:
-        # combs of two or three cells (a date's DD and MM) have bottom lines shorter than
-        # a ruled line: a shorter straight run is a comb's when two walls stand on it
-        runs = _runs(cleaned, short, stats)
-        found = cv2.findNonZero(runs)
-        if found is not None:
-            # the runs' region, with room for the walls standing on them
-            x, y, w, h = cv2.boundingRect(found)
-            pad = int(2 * digit_height)
-            rows = slice(max(0, y - pad), min(m.shape[0], y + h + pad))
-            cols = slice(max(0, x - pad), min(m.shape[1], x + w + pad))
-            region, region_runs = cleaned[rows, cols], runs[rows, cols]
-            unlined = region & ~region_runs & 1
-            trial, more, combs = _remove_separators(unlined, region_runs, digit_height, min_walls=2)
-            if more:
-                boxes += [Box(b.x0 + cols.start, b.x1 + cols.start, b.line_y + rows.start) for b in more]
-                cleaned[rows, cols] = region & ~combs & ~(unlined & ~trial) & 1
-                horiz[rows, cols] |= combs
-    if not horiz.any() and not vert.any():
-        return mask, []
-    bridge = int(max(3, digit_height * 0.12)) | 1
-    # a stroke crossing a line is cut in two; close the cut only inside the erased band
-    fill_h = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
-    fill_v = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
-    repaired = cleaned | (fill_h & horiz) | (fill_v & vert)
-    return repaired.astype(bool), boxes
-
-
-def _runs(mask: np.ndarray, length: int, stats: np.ndarray | None) -> np.ndarray:
-    """The horizontal straight runs of at least ``length`` pixels in a 0/1 mask: an
-    opening, over the boxes of the components at least that wide only (``stats``, when
-    given: a run lies inside one), not the whole page."""
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
-    if stats is None:
-        return cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    runs = np.zeros_like(mask)
-    for x, y, w, h in stats[1:][stats[1:, cv2.CC_STAT_WIDTH] >= length, :4]:
-        window = runs[y : y + h, x : x + w]
-        np.maximum(window, cv2.morphologyEx(mask[y : y + h, x : x + w], cv2.MORPH_OPEN, kernel), out=window)
-    return runs
-
-
-def _line_thickness(lines: np.ndarray) -> float:
-    """Mean thickness of horizontal lines: their pixels over the number of runs crossing columns."""
-    points = cv2.findNonZero(lines)
-    if points is None:
-        return 0.0
-    x, y, w, h = cv2.boundingRect(points)
-    on = lines[y : y + h, x : x + w] > 0
-    starts = np.count_nonzero(on[0]) + np.count_nonzero(on[1:] & ~on[:-1])
-    return float(np.count_nonzero(on)) / max(1, starts)
-
-
-def _remove_separators(
-    cleaned: np.ndarray, horiz: np.ndarray, digit_height: float, min_walls: int = 1
-) -> tuple[np.ndarray, list[Box], np.ndarray]:
-    """Remove thin, ruler-straight vertical strokes that stand on an erased horizontal
-    line: the cell walls and teeth of comb boxes. A handwritten 1 is rarely that
-    straight and that thin, and rarely meets the line end-on.
-
-    A line carrying two or more separators is a comb box; its extent is returned, with
-    the mask of those lines. Only lines carrying ``min_walls`` separators or more lose
-    theirs (a short straight run is a comb's bottom line only when walls stand on it).
-    """
-    thickness = _line_thickness(horiz)
-    max_width = 1.6 * thickness + 1.5
-    labels, stats, _ = label(cleaned)
-    n = len(stats)
-    near_line = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 5)))
-    _, line_labels = cv2.connectedComponents(near_line, connectivity=8)
-    walls: dict[int, list[tuple[int, int]]] = {}  # line label -> [(x, bottom line row)]
-    standing: dict[int, list[int]] = {}  # line label -> the separators' component labels
-    for i in range(1, n):
-        x, y, w, h, _ = stats[i]
-        if h < 0.2 * digit_height or w > max_width + 0.15 * h:
-            continue
-        own = labels[y : y + h, x : x + w] == i
-        if np.median(own.sum(axis=1)) > max_width or not _ruler_straight(own):
-            continue  # a pen stroke, or not ruler-straight: handwriting
-        touching = line_labels[y : y + h, x : x + w][own & (near_line[y : y + h, x : x + w] > 0)]
-        if touching.size == 0:
-            continue
-        # the line the wall stands on: the lowest one it touches
-        for line_label in np.unique(touching):
-            rows = np.flatnonzero((line_labels[y : y + h, x : x + w] == line_label).any(axis=1))
-            walls.setdefault(int(line_label), []).append((x + w // 2, y + int(rows.max())))
-            standing.setdefault(int(line_label), []).append(i)
-    out = cleaned.copy()
-    removed = [i for line, ids in standing.items() if len(ids) >= min_walls for i in ids]
-    if removed:
-        out[np.isin(labels, removed)] = 0
-    boxes = []
-    combs = []
-    for line, found in walls.items():
-        if len(found) >= 2:
-            xs = [p[0] for p in found]
-            boxes.append(Box(min(xs), max(xs), max(p[1] for p in found)))
-            combs.append(line)
-            _remove_attached_walls(out, stats[standing[line]], max_width, digit_height)
-    comb_lines = (np.isin(line_labels, combs) & (horiz > 0)).astype(np.uint8) if combs else np.zeros_like(horiz)
-    return out, boxes, comb_lines
-
-
-def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float, digit_height: float) -> None:
-    """Erase, in place, the walls of a comb that a digit touches: joined to the digit,
-    a wall is no thin stroke of its own, so it stays, is cut off as a 1 or makes the
-    digit misread. The comb's walls found (``walls``: their component stats) tell where
-    its walls run (the same rows) and how far apart they stand: a column that is ink
-    over nine tenths of those rows, in a group no wider than a wall, within a cell of the comb's
-    ends, is a wall. Digit strokes crossing it are closed across the gap again.
-    """
-    xs = np.sort(walls[:, cv2.CC_STAT_LEFT] + walls[:, cv2.CC_STAT_WIDTH] // 2)
-    top = int(np.median(walls[:, cv2.CC_STAT_TOP]))
-    bottom = int(np.median(walls[:, cv2.CC_STAT_TOP] + walls[:, cv2.CC_STAT_HEIGHT]))
-    pitch = int(np.median(np.diff(xs)))
-    x0, x1 = max(0, int(xs[0]) - pitch), min(mask.shape[1], int(xs[-1]) + pitch + 1)
-    if bottom - top < 3 or x1 <= x0:
-        return
-    window = mask[top:bottom, x0:x1]  # a view: erased in place
-    full = window.mean(axis=0) >= 0.9  # (the line's erased rows may nick it)
-    full = np.concatenate([[False], full, [False]])
-    edges = np.flatnonzero(np.diff(full.astype(np.int8)))
-    erased = np.zeros_like(window)
-    for start, stop in zip(edges[::2], edges[1::2]):
-        if stop - start <= max_width:
-            erased[:, start:stop] = window[:, start:stop]
-    if not erased.any():
-        return
-    window &= ~erased
-    bridge = int(max(3, digit_height * 0.12)) | 1
-    across = cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1))
-    window |= (cv2.morphologyEx(window.view(np.uint8), cv2.MORPH_CLOSE, across) > 0) & erased
-
-
-def _ruler_straight(own: np.ndarray) -> bool:
-    """Whether a vertical stroke (its mask) is drawn straight as a ruler: its centre
-    wavers by under a pixel. Printed rules are; handwritten 1s are not."""
-    widths = own.sum(axis=1)
-    centres = (own * np.arange(own.shape[1])).sum(axis=1) / np.maximum(widths, 1)
-    return bool(np.std(centres) <= 0.6 and np.ptp(centres) <= 2.5)
-
-
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -554,14 +193,14 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
     if gray.ndim != 2 or gray.size == 0:
         return []
     ink = ink_map(gray)
-    comps = threshold_components(ink, config)
+    comps = threshold_components(ink, config.min_contrast, config.low_ratio)
     if not comps.mask.any():
         return []
     floor = float(config.min_digit_px)
     if dpi and dpi >= 150:  # phone photos claim 72 dpi and mean nothing by it
         floor = max(floor, config.min_digit_mm * dpi / 25.4)
     digit_h = max(estimate_digit_height(comps.stats, gray.shape[0], floor), floor)
-    cleaned, combs = remove_lines(comps.mask, digit_h, config, comps.stats)
+    cleaned, combs = remove_lines(comps.mask, digit_h, config.line_length, config.comb_length, comps.stats)
     if cleaned is not comps.mask:  # lines were erased: the strokes changed
         comps = Components.of(cleaned)
     labels, stats = comps.labels, comps.stats
@@ -589,7 +228,7 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
             continue  # a dash or leftover rule, not a digit
         window = labels[y0:y1, x0:x1]
         own = window == ids[0] + 1 if len(ids) == 1 else np.isin(window, ids + 1)
-        if h > config.tall_rule * digit_h and w < 0.25 * h and _ruler_straight(own):
+        if h > config.tall_rule * digit_h and w < 0.25 * h and ruler_straight(own):
             continue  # a printed vertical rule too short to be found as a line: no 1 is that tall and straight
         crop = np.where(own, ink[y0:y1, x0:x1], 0).astype(np.float32)
         glyphs.append(Glyph(x0, y0, w, h, crop, fragment=fragment))
