@@ -153,20 +153,21 @@ def _remove_separators(
     for line, found in walls.items():
         if len(found) >= 2:
             xs = [p[0] for p in found]
+            xs += _remove_attached_walls(out, stats[standing[line]], max_width, digit_height)
             boxes.append(Box(min(xs), max(xs), max(p[1] for p in found)))
             combs.append(line)
-            _remove_attached_walls(out, stats[standing[line]], max_width, digit_height)
     comb_lines = (np.isin(line_labels, combs) & (horiz > 0)).astype(np.uint8) if combs else np.zeros_like(horiz)
     return out, boxes, comb_lines
 
 
-def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float, digit_height: float) -> None:
+def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float, digit_height: float) -> list[int]:
     """Erase, in place, the walls of a comb that a digit touches: joined to the digit,
     a wall is no thin stroke of its own, so it stays, is cut off as a 1 or makes the
     digit misread. The comb's walls found (``walls``: their component stats) tell where
     its walls run (the same rows) and how far apart they stand: a column that is ink
-    over nine tenths of those rows, in a group no wider than a wall, within a cell of the comb's
-    ends, is a wall. Digit strokes crossing it are closed across the gap again.
+    over nine tenths of those rows, in a group no wider than a wall, within a cell of
+    the comb's ends, is a wall. Digit strokes crossing it are closed across the gap
+    again. Returns the erased walls' columns (an end wall widens the comb's extent).
     """
     xs = np.sort(walls[:, cv2.CC_STAT_LEFT] + walls[:, cv2.CC_STAT_WIDTH] // 2)
     top = int(np.median(walls[:, cv2.CC_STAT_TOP]))
@@ -174,21 +175,24 @@ def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float
     pitch = int(np.median(np.diff(xs)))
     x0, x1 = max(0, int(xs[0]) - pitch), min(mask.shape[1], int(xs[-1]) + pitch + 1)
     if bottom - top < 3 or x1 <= x0:
-        return
+        return []
     window = mask[top:bottom, x0:x1]  # a view: erased in place
     full = window.mean(axis=0) >= 0.9  # (the line's erased rows may nick it)
     full = np.concatenate([[False], full, [False]])
     edges = np.flatnonzero(np.diff(full.astype(np.int8)))
     erased = np.zeros_like(window)
+    columns = []
     for start, stop in zip(edges[::2], edges[1::2]):
         if stop - start <= max_width:
             erased[:, start:stop] = window[:, start:stop]
+            columns.append(x0 + int(start + stop) // 2)
     if not erased.any():
-        return
+        return []
     window &= ~erased
     bridge = int(max(3, digit_height * 0.12)) | 1
     across = cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1))
     window |= (cv2.morphologyEx(window.view(np.uint8), cv2.MORPH_CLOSE, across) > 0) & erased
+    return columns
 
 
 def ruler_straight(own: np.ndarray) -> bool:

@@ -256,3 +256,28 @@ def test_a_comb_wall_a_digit_touches_is_erased_with_the_others(mnist_subset):
     assert not any(g.width < 0.15 * g.height for g in glyphs)  # no wall left
     digit = max(glyphs, key=lambda g: g.width * g.height)
     assert digit.x + digit.width <= 100 + cell + 2 and digit.x >= x0 - 2
+
+
+def test_a_comb_whose_end_tooth_a_digit_touches_is_still_one_field(mnist_subset):
+    """An open comb (a bottom line and short teeth), a digit written against its first
+    tooth: the tooth is erased with the others and still counts for the comb's extent,
+    so the digit is in the comb's field with the next one (it was a field of its own)."""
+    from batchreader.synth import digit_ink
+
+    x, y = mnist_subset["x_test"], mnist_subset["y_test"]
+    page = np.full((400, 900), 250, np.uint8)
+    cell, bottom = 100, 215
+    cv2.line(page, (100, bottom), (100 + 2 * cell, bottom), 20, 3)
+    for wall in range(3):
+        cv2.line(page, (100 + wall * cell, bottom - 35), (100 + wall * cell, bottom), 20, 3)
+    for d, x0 in ((5, 99), (4, 120 + cell)):  # the 5 against the first tooth
+        ink = digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0)
+        region = page[bottom - 78 : bottom - 78 + ink.shape[0], x0 : x0 + ink.shape[1]]
+        np.minimum(region, (250 - 230 * ink).astype(np.uint8), out=region)
+    for k, d in enumerate((3, 7)):  # handwriting beside it sets the page's digit height
+        ink = digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0)
+        region = page[135 : 135 + ink.shape[0], 500 + 150 * k : 500 + 150 * k + ink.shape[1]]
+        np.minimum(region, (250 - 230 * ink).astype(np.uint8), out=region)
+    glyphs = [g for g in segment(page) if g.x < 100 + 2 * cell + 10 and g.height > 40]
+    assert len(glyphs) == 2
+    assert glyphs[0].field == glyphs[1].field
