@@ -45,8 +45,11 @@ def remove_lines(
     wide = widths is None or (widths >= length).any()
     tall = stats is None or (stats[1:, cv2.CC_STAT_HEIGHT] >= length).any()
     combs_possible = short < length and (widths is None or (widths >= short).any())
-    if not wide and not tall and (not combs_possible or not _runs(m, short, stats).any()):
-        return mask, []  # no line, nor a run that could be a short comb's
+    runs = None
+    if not wide and not tall:
+        runs = _runs(m, short, stats) if combs_possible else None
+        if runs is None or not runs.any():
+            return mask, []  # no line, nor a run that could be a short comb's
     horiz = np.zeros_like(m)
     vert = np.zeros_like(m)
     if wide:
@@ -60,7 +63,8 @@ def remove_lines(
     if combs_possible:
         # combs of two or three cells (a date's DD and MM) have bottom lines shorter than
         # a ruled line: a shorter straight run is a comb's when two walls stand on it
-        runs = _runs(cleaned, short, stats)
+        if runs is None:  # (found above when no line was: then ``cleaned`` is the mask)
+            runs = _runs(cleaned, short, stats)
         found = cv2.findNonZero(runs)
         if found is not None:
             # the runs' region, with room for the walls standing on them
@@ -77,12 +81,17 @@ def remove_lines(
                 horiz[rows, cols] |= combs
     if not horiz.any() and not vert.any():
         return mask, []
-    bridge = int(max(3, digit_height * 0.12)) | 1
+    bridge = _bridge(digit_height)
     # a stroke crossing a line is cut in two; close the cut only inside the erased band
     fill_h = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     fill_v = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
     repaired = cleaned | (fill_h & horiz) | (fill_v & vert)
     return repaired.astype(bool), boxes
+
+
+def _bridge(digit_height: float) -> int:
+    """Widest gap an erased line leaves in a stroke that crossed it, closed again (odd)."""
+    return int(max(3, digit_height * 0.12)) | 1
 
 
 def _runs(mask: np.ndarray, length: int, stats: np.ndarray | None) -> np.ndarray:
@@ -189,8 +198,7 @@ def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float
     if not erased.any():
         return []
     window &= ~erased
-    bridge = int(max(3, digit_height * 0.12)) | 1
-    across = cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1))
+    across = cv2.getStructuringElement(cv2.MORPH_RECT, (_bridge(digit_height), 1))
     window |= (cv2.morphologyEx(window.view(np.uint8), cv2.MORPH_CLOSE, across) > 0) & erased
     return columns
 

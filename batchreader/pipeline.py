@@ -185,8 +185,7 @@ def _recut_touching(items: list[tuple[Candidate, Glyph]], probs: list[np.ndarray
     were too narrow to get cut points, their cut points now; whether any got some."""
     recut = False
     for (box, glyph), p in zip(items, probs):
-        if box.kind == Piece.WHOLE and glyph.cuts == [] and not glyph.fragment and _touching(p):
-            glyph.cuts = None
+        if box.kind == Piece.WHOLE and not glyph.cuts and _touching(p):
             recut |= bool(glyph_cuts(glyph, touching=True))
     return recut
 

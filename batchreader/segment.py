@@ -342,8 +342,9 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG, touchin
 
 def glyph_cuts(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG, touching: bool = False) -> list[int]:
     """The glyph's cut candidates (:func:`cut_candidates`), found once, when first asked
-    for; fragments are never cut."""
-    if glyph.cuts is None:
+    for (and again, when none were found, if it is now ``touching``: narrower glyphs
+    qualify then); fragments are never cut."""
+    if glyph.cuts is None or (touching and not glyph.cuts):
         glyph.cuts = [] if glyph.fragment else cut_candidates(glyph, config, touching)
     return glyph.cuts
 

@@ -252,7 +252,8 @@ def _print_label(printed, x, base, field_h, rng, limit) -> int:
 
 def _draw_letterhead(printed, ink, margin, rng) -> None:
     """A solid logo and a company name in the top margin (print), and a large faint
-    watermark turned across the page (drawn into ``ink`` at a fifth of full darkness)."""
+    watermark turned across the page (drawn into ``ink`` at an eighth to a quarter of
+    full darkness)."""
     from batchreader.fonts import HELD_OUT_FONTS, render_text
 
     height, width = printed.shape

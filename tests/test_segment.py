@@ -14,6 +14,12 @@ def _recall(glyphs, truth) -> float:
     return float((_overlap(tb, gb).max(axis=1) >= 0.5).mean())
 
 
+def _write(page: np.ndarray, ink: np.ndarray, top: int, left: int) -> None:
+    """Write a digit's ink (0-1) onto a gray page in dark ink, at (top, left)."""
+    region = page[top : top + ink.shape[0], left : left + ink.shape[1]]
+    np.minimum(region, (250 - 230 * ink[: region.shape[0], : region.shape[1]]).astype(np.uint8), out=region)
+
+
 def test_blank_pages_give_no_glyphs():
     rng = np.random.default_rng(0)
     for style in ("clean", "photo", "fax", "blue-ink"):
@@ -244,14 +250,10 @@ def test_a_comb_wall_a_digit_touches_is_erased_with_the_others(mnist_subset):
     cv2.rectangle(page, (100, top), (100 + 2 * cell, bottom), 20, 3)
     cv2.line(page, (100 + cell, top), (100 + cell, bottom), 20, 3)
     two = digit_ink(x[np.flatnonzero(y == 2)[0]], 75, 1.0)
-    h, w = two.shape
-    x0 = 100 + cell + 1 - w  # its right end on the middle wall
-    region = page[135 : 135 + h, x0 : x0 + w]
-    np.minimum(region, (250 - 230 * two).astype(np.uint8), out=region)
+    x0 = 100 + cell + 1 - two.shape[1]  # its right end on the middle wall
+    _write(page, two, 135, x0)
     for k, d in enumerate((3, 5, 7)):  # handwriting beside it sets the page's digit height
-        ink = digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0)
-        region = page[135 : 135 + ink.shape[0], 450 + 120 * k : 450 + 120 * k + ink.shape[1]]
-        np.minimum(region, (250 - 230 * ink).astype(np.uint8), out=region)
+        _write(page, digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0), 135, 450 + 120 * k)
     glyphs = [g for g in segment(page) if g.x < 100 + 2 * cell + 10]
     assert not any(g.width < 0.15 * g.height for g in glyphs)  # no wall left
     digit = max(glyphs, key=lambda g: g.width * g.height)
@@ -271,13 +273,9 @@ def test_a_comb_whose_end_tooth_a_digit_touches_is_still_one_field(mnist_subset)
     for wall in range(3):
         cv2.line(page, (100 + wall * cell, bottom - 35), (100 + wall * cell, bottom), 20, 3)
     for d, x0 in ((5, 99), (4, 120 + cell)):  # the 5 against the first tooth
-        ink = digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0)
-        region = page[bottom - 78 : bottom - 78 + ink.shape[0], x0 : x0 + ink.shape[1]]
-        np.minimum(region, (250 - 230 * ink).astype(np.uint8), out=region)
+        _write(page, digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0), bottom - 78, x0)
     for k, d in enumerate((3, 7)):  # handwriting beside it sets the page's digit height
-        ink = digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0)
-        region = page[135 : 135 + ink.shape[0], 500 + 150 * k : 500 + 150 * k + ink.shape[1]]
-        np.minimum(region, (250 - 230 * ink).astype(np.uint8), out=region)
+        _write(page, digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0), 135, 500 + 150 * k)
     glyphs = [g for g in segment(page) if g.x < 100 + 2 * cell + 10 and g.height > 40]
     assert len(glyphs) == 2
     assert glyphs[0].field == glyphs[1].field
