@@ -55,6 +55,9 @@ class Candidate(NamedTuple):
     y: int
     width: int
     height: int
+    fragment: bool = False
+    """A piece too small to be a digit by itself (see :class:`batchreader.segment.Glyph`):
+    read only joined to a neighbour, alone it is a mark."""
 
 
 @dataclass
@@ -227,7 +230,9 @@ def _same_glyph(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _candidates(slot: int, found: list[tuple[int, int, Piece, Glyph]]) -> list[tuple[Candidate, Glyph]]:
-    return [(Candidate(slot, s, e, k, g.line, g.field, g.x, g.y, g.width, g.height), g) for s, e, k, g in found]
+    return [
+        (Candidate(slot, s, e, k, g.line, g.field, g.x, g.y, g.width, g.height, g.fragment), g) for s, e, k, g in found
+    ]
 
 
 def _predict(classifier, groups: list[list[tuple[Candidate, Glyph]]]) -> list[list[np.ndarray]]:
@@ -340,15 +345,25 @@ def page_rows(
                 second_confidence=float(digit_probs[second]),
             )
             candidates.append((row, rejected))
-    text_fields = _text_fields(candidates) | set(printed)
+    tallest: dict[tuple[int, int], int] = {}
+    for row, _ in candidates:
+        key = (row.line, row.field)
+        tallest[key] = max(tallest.get(key, 0), row.height)
+    text_fields = _text_fields(candidates, tallest) | set(printed)
     text_fields |= _small_fields(candidates, text_fields)
     # a hesitant non-digit inside a handwritten number is one of its digits (print and
-    # marks do not sit between the digits of one number)
+    # marks do not sit between the digits of one number); a piece too short to be a
+    # digit is not one
     digits_in = Counter((row.line, row.field) for row, rejected in candidates if not rejected)
     rows = []
     for row, rejected in candidates:
         key = (row.line, row.field)
-        if rejected and digits_in[key] >= NUMBER_DIGITS and row.confidence >= IN_NUMBER_CONFIDENCE:
+        if (
+            rejected
+            and digits_in[key] >= NUMBER_DIGITS
+            and row.confidence >= IN_NUMBER_CONFIDENCE
+            and row.height >= TOO_SHORT * tallest[key]
+        ):
             rejected = False
         if rejected or key in text_fields:
             if not keep_rejected:
@@ -384,11 +399,23 @@ def _small_fields(candidates: list[tuple[ResultRow, bool]], text: set[tuple[int,
     return small
 
 
-def _text_fields(candidates: list[tuple[ResultRow, bool]]) -> set[tuple[int, int]]:
+TEXT_MARK_HEIGHT = 0.4
+"""A mark shorter than this share of its field's tallest glyph is no evidence of text:
+a speck, or a piece of a broken digit left unjoined (printed letters are at least half
+as tall as the capitals and digits beside them)."""
+
+
+def _text_fields(candidates: list[tuple[ResultRow, bool]], tallest: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
+    """Fields with TEXT_MARKS marks of TEXT_MARK_HEIGHT or more (or more marks than
+    digits); ``tallest`` is each field's tallest glyph."""
     marks: dict[tuple[int, int], list[int]] = {}
     for row, rejected in candidates:
-        counts = marks.setdefault((row.line, row.field), [0, 0])
-        counts[int(rejected)] += 1
+        key = (row.line, row.field)
+        counts = marks.setdefault(key, [0, 0])
+        if not rejected:
+            counts[0] += 1
+        elif row.height >= TEXT_MARK_HEIGHT * tallest[key]:
+            counts[1] += 1
     return {key for key, (digits, other) in marks.items() if other >= TEXT_MARKS or other > digits}
 
 
@@ -551,7 +578,7 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
     )
     q = p[:NOT_A_DIGIT] if digit_only else p[:TOUCHING]  # "touching digits" is never a reading
     share = box.height / tallest
-    mark = share < TOO_SHORT and (box.kind != Piece.WHOLE or joinable)
+    mark = box.fragment or (share < TOO_SHORT and (box.kind != Piece.WHOLE or joinable))
     stray = STRAY_COST if joinable else 0.0
     if mark:
         likely, cost = float(p[NOT_A_DIGIT]), stray

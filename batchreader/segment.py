@@ -80,6 +80,11 @@ class SegmentConfig:
     """Pieces between this and ``min_height`` (in digit heights) are kept as fragments:
     parts of a digit broken by a fine pen or faint pencil, read only joined."""
     max_height: float = 3.0
+    min_bar: float = 0.3
+    max_bar: float = 1.2
+    """Flat pieces this long (in digit heights) may be the bar of a 5 or 7 that a
+    skipping pen lifted off: they are kept as fragments, read only joined. Shorter ones
+    are specks, longer ones dashes, rules and underlines."""
     merge_gap: float = 0.35
     split_aspect: float = 0.75
     """A glyph wider than this times its height may be several touching digits."""
@@ -222,10 +227,12 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
         y1 = int((boxes[ids, 1] + boxes[ids, 3]).max())
         w, h = x1 - x0, y1 - y0
         fragment = h < max(floor, config.min_height * digit_h)
-        if (fragment and h < max(3, config.fragment_height * digit_h)) or h > config.max_height * digit_h:
-            continue
         if w > 2.5 * h and h < 0.6 * digit_h:
-            continue  # a dash or leftover rule, not a digit
+            if not config.min_bar * digit_h <= w <= config.max_bar * digit_h:
+                continue  # a speck, or a dash or leftover rule: not part of a digit
+            fragment = True  # the flat bar of a 5 or 7 a skipping pen lifted off: read only joined
+        elif (fragment and h < max(3, config.fragment_height * digit_h)) or h > config.max_height * digit_h:
+            continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[0] + 1 if len(ids) == 1 else np.isin(window, ids + 1)
         if h > config.tall_rule * digit_h and w < 0.25 * h and ruler_straight(own):

@@ -389,3 +389,50 @@ def test_a_field_much_smaller_than_its_line_is_a_printed_label():
     beside = [digit(13 + k, 3, 2, 300 + 40 * k, 30, 2) for k in range(2)]  # ...beside small writing
     rows = page_rows("f.png", 1, label + number + small_alone + heading + beside, keep_rejected=False)
     assert [(r.line, r.digit) for r in rows] == [(1, 7)] * 4 + [(2, 4)] * 3 + [(3, 2)] * 2
+
+
+def test_pieces_of_a_broken_digit_left_unjoined_do_not_make_its_number_text():
+    """Two marks in a field make it text (a printed label 'Tel.'), but two specks a
+    fifth of the digits' height are pieces of a broken digit that no join took: the
+    number beside them is still read. Two marks as tall as letters still make text."""
+    from batchreader.pipeline import NOT_A_DIGIT, NUM_CLASSES, Candidate, page_rows
+    from batchreader.segment import Piece
+
+    def reading(slot, x, height, value):
+        p = np.full(NUM_CLASSES, 0.01 / (NUM_CLASSES - 1), np.float32)
+        p[value] = 0.99
+        box = Candidate(slot, 0, 1, Piece.WHOLE, 1, 1, x, 100, 40, height)
+        return [(box, p, value == NOT_A_DIGIT)]
+
+    digits = [reading(0, 0, 88, 8), reading(3, 90, 85, 3), reading(4, 150, 80, 0)]
+    specks = [reading(1, 55, 14, NOT_A_DIGIT), reading(2, 70, 16, NOT_A_DIGIT)]
+    rows = page_rows("f.png", 1, [digits[0], *specks, *digits[1:]], keep_rejected=False)
+    assert [r.digit for r in rows] == [8, 3, 0]
+    letters = [reading(1, 55, 50, NOT_A_DIGIT), reading(2, 70, 60, NOT_A_DIGIT)]
+    rows = page_rows("f.png", 1, [digits[0], *letters, *digits[1:]], keep_rejected=False)
+    assert [r.status for r in rows] == ["empty"]
+
+
+def test_a_fragment_is_never_read_alone_even_inside_a_number():
+    """A fragment (a piece of a broken digit too small to be one) that no join took
+    reads as a mark, however sure the model is of a digit; and the rule that reads a
+    hesitant mark inside a number as its digit does not bring it back."""
+    from batchreader.pipeline import NUM_CLASSES, Candidate, best_segmentation, page_rows
+    from batchreader.segment import Piece
+
+    def probs(value, sure):
+        p = np.full(NUM_CLASSES, (1 - sure) / (NUM_CLASSES - 1), np.float32)
+        p[value] = sure
+        return p
+
+    piece = Candidate(1, 0, 1, Piece.WHOLE, 1, 1, 216, 775, 30, 19, fragment=True)
+    ((box, p, rejected),) = best_segmentation([piece], [probs(9, 0.73)])
+    assert rejected
+    number = [
+        [(Candidate(0, 0, 1, Piece.WHOLE, 1, 1, 100, 770, 70, 100), probs(5, 0.99), False)],
+        [(box, p, rejected)],
+        [(Candidate(2, 0, 1, Piece.WHOLE, 1, 1, 337, 768, 87, 93), probs(7, 0.99), False)],
+    ]
+    assert [r.digit for r in page_rows("f.png", 1, number, keep_rejected=False)] == [5, 7]
+    whole = piece._replace(fragment=False)
+    assert not best_segmentation([whole], [probs(9, 0.73)])[0][2]  # a short glyph alone may be a digit

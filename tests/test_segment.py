@@ -185,6 +185,28 @@ def test_the_lifted_bar_of_a_five_stays_with_its_body():
     assert boxes[1][0] >= 280  # the dash is no glyph
 
 
+def test_the_bar_of_a_seven_lifted_off_beside_its_stem_is_kept_as_a_fragment():
+    """A skipping pen lifted a 7's bar off its stem: the bar ends 8 px before the stem
+    starts, flat, shorter than a fragment's least height. It is kept as a fragment of
+    the stem's field (the pipeline reads it only joined), not dropped as a dash; a dash
+    longer than a digit, a speck of a bar and a bar far from any digit are dropped."""
+    page = np.full((220, 900), 255, np.uint8)
+    for x in (40, 560):  # 1s setting the line's height (100 px)
+        cv2.line(page, (x, 60), (x + 6, 160), 0, 7)
+    cv2.line(page, (130, 62), (200, 62), 0, 7)  # the bar, 70 px
+    cv2.line(page, (212, 64), (180, 160), 0, 7)  # the stem
+    cv2.line(page, (300, 110), (440, 110), 0, 7)  # a dash 1.4 digit heights long
+    cv2.line(page, (600, 62), (620, 62), 0, 7)  # a speck of a bar, 20 px
+    cv2.line(page, (700, 62), (770, 62), 0, 7)  # a bar beside no digit
+    glyphs = segment(page)
+    bars = [g for g in glyphs if g.fragment]
+    assert len(bars) == 1 and 120 <= bars[0].x <= 130 and 200 <= bars[0].x + bars[0].width <= 210
+    stem = next(g for g in glyphs if g.x >= 175 and not g.fragment)
+    assert (bars[0].line, bars[0].field) == (stem.line, stem.field)
+    assert not any(g.x >= 290 and g.x + g.width <= 450 for g in glyphs)
+    assert not any(g.x >= 590 and g.x + g.width <= 780 and g.height < 20 for g in glyphs)
+
+
 def test_a_short_printed_rule_is_not_a_one(mnist_subset):
     """A table's vertical rule, too short to be found as a line (1.6 digit heights),
     perfectly straight: not a glyph. The page's handwritten 1s, as tall as their line
