@@ -80,11 +80,12 @@ class SegmentConfig:
     """Pieces between this and ``min_height`` (in digit heights) are kept as fragments:
     parts of a digit broken by a fine pen or faint pencil, read only joined."""
     max_height: float = 3.0
-    min_bar: float = 0.3
+    min_bar: float = 0.2
     max_bar: float = 1.2
     """Flat pieces this long (in digit heights) may be the bar of a 5 or 7 that a
-    skipping pen lifted off: they are kept as fragments, read only joined. Shorter ones
-    are specks, longer ones dashes, rules and underlines."""
+    skipping pen lifted off, or a dash inside a number: they are kept as fragments,
+    read only joined (bars) or parting no field (dashes). Shorter ones are specks,
+    longer ones rules and underlines."""
     merge_gap: float = 0.35
     split_aspect: float = 0.75
     """A glyph wider than this times its height may be several touching digits."""
@@ -190,6 +191,11 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+FLAT = 2.0
+"""A piece this many times as wide as it is tall is flat: a dash, a rule, or the bar of
+a 5 or 7 (see ``SegmentConfig.min_bar``)."""
+
+
 def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = DEFAULT_CONFIG) -> list[Glyph]:
     """Find the candidate digits of one grayscale page, in reading order with lines and fields.
 
@@ -227,7 +233,7 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
         y1 = int((boxes[ids, 1] + boxes[ids, 3]).max())
         w, h = x1 - x0, y1 - y0
         fragment = h < max(floor, config.min_height * digit_h)
-        if w > 2.5 * h and h < 0.6 * digit_h:
+        if w > FLAT * h and h < 0.6 * digit_h:
             if not config.min_bar * digit_h <= w <= config.max_bar * digit_h:
                 continue  # a speck, or a dash or leftover rule: not part of a digit
             fragment = True  # the flat bar of a 5 or 7 a skipping pen lifted off: read only joined
@@ -623,6 +629,7 @@ def order_glyphs(
             best.append(g)
     lines.sort(key=lambda line: (np.median([g.cy for g in line]), line[0].x))
     ordered: list[Glyph] = []
+    dashes = [f for f in fragments if f.width > FLAT * f.height]
     for line_no, line in enumerate(lines, start=1):
         field_no, index, prev = 1, 0, None
         prev_box = None
@@ -632,7 +639,7 @@ def order_glyphs(
                 if box is not None or prev_box is not None:
                     new_field = box != prev_box
                 else:
-                    new_field = g.x - prev.right > config.field_gap * (prev.height + g.height) / 2
+                    new_field = _gap(prev, g, dashes) > config.field_gap * (prev.height + g.height) / 2
                 if new_field:
                     field_no += 1
                     index = 0
@@ -644,9 +651,23 @@ def order_glyphs(
     return _attach_fragments(ordered, fragments, config) if fragments else ordered
 
 
+def _gap(a: Glyph, b: Glyph, dashes: list[Glyph]) -> int:
+    """The gap between two neighbours on a line; when a dash stands between them, level
+    with their middles, the wider of the gaps on either side of it: the groups of a
+    number written with dashes (555-0192, 12-03-26) are one field."""
+    gap = b.x - a.right
+    top, bottom = max(a.y, b.y), min(a.bottom, b.bottom)
+    for d in dashes:
+        if a.right <= d.x and d.right <= b.x and top + 0.25 * (bottom - top) <= d.cy <= bottom - 0.25 * (bottom - top):
+            gap = min(gap, max(d.x - a.right, b.x - d.right))
+    return gap
+
+
 def _attach_fragments(ordered: list[Glyph], fragments: list[Glyph], config: SegmentConfig) -> list[Glyph]:
     """Give each fragment the line and field of the glyph it (nearly) touches, and put it
-    in reading order beside it; fragments touching no glyph are dropped."""
+    in reading order beside it; fragments touching no glyph are dropped. A flat one (the
+    bar of a 5 or 7, the base of a 2) only touches a glyph at its top or bottom: level
+    with its middle, it is a dash ("12-34"), and a dash joined to a 1 reads as a 4."""
     if not ordered:
         return []
     x0 = np.array([g.x for g in ordered])
@@ -657,6 +678,8 @@ def _attach_fragments(ordered: list[Glyph], fragments: list[Glyph], config: Segm
     for f in fragments:
         gap = np.maximum(f.x - x1, x0 - f.right)  # negative: overlapping columns
         level = (f.cy >= y0 - 0.2 * h) & (f.cy <= y1 + 0.2 * h)
+        if f.width > FLAT * f.height:
+            level &= (f.cy <= y0 + 0.3 * h) | (f.cy >= y1 - 0.3 * h)
         near = np.flatnonzero(level & (gap <= config.join_gap * h))
         if near.size:
             anchor = ordered[int(near[np.argmin(gap[near])])]

@@ -55,6 +55,9 @@ class Style:
     """Printed labels and numbers beside the handwriting (not to be read)."""
     marks: bool = False
     """X marks, ticks, dashes and a scribbled signature (not to be read)."""
+    dashes: bool = False
+    """Numbers written in groups parted by handwritten dashes (a phone number 555-0192,
+    a date 12-03-26): a dash is no digit, and the number is one field."""
     skew_deg: float = 0.0
     """Rotation of the whole page (random sign)."""
     letterhead: bool = False
@@ -84,6 +87,7 @@ STYLES: dict[str, Style] = {
     "letterhead": Style(name="letterhead", letterhead=True, show_through=0.25, marks=False),
     # combs of two to four cells, as a date's DD, MM and YYYY
     "short-combs": Style(name="short-combs", boxes="comb", digits_per_field=(2, 4), fields_per_row=(2, 3)),
+    "dashes": Style(name="dashes", dashes=True, digits_per_field=(3, 6)),
 }
 
 
@@ -196,6 +200,8 @@ def render_page(
                 used += 1
                 if not style.boxes:
                     x += gw + int(field_h * rng.uniform(*style.spacing))
+                    if style.dashes and index + 1 < n_digits and rng.random() < 0.4:
+                        x = _draw_dash(ink, x, base, field_h, rng, style.spacing)
             if style.boxes == "comb":
                 x += n_digits * cell
             truth.extend(placed)
@@ -301,6 +307,18 @@ def _draw_mark(ink, x, base, field_h, rng, limit) -> int:
         cv2.polylines(canvas, [np.stack([xs, ys], 1).astype(np.int32)], False, 255, t, cv2.LINE_AA)
     np.maximum(ink, canvas.astype(np.float32) / 255.0, out=ink)
     return x + w + int(field_h * rng.uniform(1.0, 1.6))
+
+
+def _draw_dash(ink, x, base, field_h, rng, spacing) -> int:
+    """A handwritten dash at ``x``, about mid-height, between two digits of a number;
+    returns where the next digit starts."""
+    t = max(2, field_h // 10)
+    canvas = np.zeros_like(ink, dtype=np.uint8)
+    w = int(field_h * rng.uniform(0.25, 0.5))
+    y = base + int(field_h * rng.uniform(-0.1, 0.1))
+    cv2.line(canvas, (x, y), (x + w, y + int(rng.integers(-3, 4))), 255, t, cv2.LINE_AA)
+    np.maximum(ink, canvas.astype(np.float32) / 255.0, out=ink)
+    return x + w + int(field_h * rng.uniform(*spacing))
 
 
 def _rotate(ink: np.ndarray, truth: list[dict], degrees: float) -> tuple[np.ndarray, list[dict]]:

@@ -174,6 +174,15 @@ def test_combs_of_two_cells_are_found_and_their_walls_removed(tmp_path, mnist_su
     assert agreement.precision >= 0.98
 
 
+def test_numbers_written_with_dashes_are_one_field_and_the_dashes_no_digits(tmp_path, mnist_subset):
+    """555-0192, 12-03-26: a dash inside a number parts no field, and is never joined to
+    a digit beside it (a dash joined to a 1 reads as a 4)."""
+    agreement = _read_style(tmp_path, mnist_subset, "dashes", (1, 2), pages=2)
+    assert agreement.precision == 1.0
+    assert agreement.digit_accuracy >= 0.98
+    assert agreement.field_accuracy >= 0.9
+
+
 def _read_style(tmp_path, mnist_subset, style: str, seeds: tuple[int, ...], pages: int):
     """Scan synthetic pages of one style (a multi-page TIFF per seed); their agreement with the truth."""
     from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows

@@ -207,6 +207,20 @@ def test_the_bar_of_a_seven_lifted_off_beside_its_stem_is_kept_as_a_fragment():
     assert not any(g.x >= 590 and g.x + g.width <= 780 and g.height < 20 for g in glyphs)
 
 
+def test_a_dash_inside_a_number_parts_no_field_and_joins_no_digit():
+    """A number written "11-11": the dash sits level with the digits' middles, a short
+    gap each side, in a gap wider than one between numbers (1.2 digit heights). The
+    number is one field, and the dash is not kept beside the 1 next to it (joined, a
+    dash and a 1 read as a 4)."""
+    page = np.full((220, 900), 255, np.uint8)
+    for x in (40, 90, 220, 270):
+        cv2.line(page, (x, 60), (x + 6, 160), 0, 7)
+    cv2.line(page, (122, 110), (188, 112), 0, 7)  # 20-25 px from each 1, 70 px long
+    cv2.line(page, (600, 60), (606, 160), 0, 7)  # a number of its own, 290 px on
+    glyphs = segment(page)
+    assert [(g.field, g.fragment) for g in glyphs] == [(1, False)] * 4 + [(2, False)]
+
+
 def test_a_short_printed_rule_is_not_a_one(mnist_subset):
     """A table's vertical rule, too short to be found as a line (1.6 digit heights),
     perfectly straight: not a glyph. The page's handwritten 1s, as tall as their line
