@@ -236,7 +236,7 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
         if w > FLAT * h and h < 0.6 * digit_h:
             if not config.min_bar * digit_h <= w <= config.max_bar * digit_h:
                 continue  # a speck, or a dash or leftover rule: not part of a digit
-            fragment = True  # the flat bar of a 5 or 7 a skipping pen lifted off: read only joined
+            fragment = True  # the bar of a 5 or 7 a skipping pen lifted off, or a dash (see order_glyphs)
         elif (fragment and h < max(3, config.fragment_height * digit_h)) or h > config.max_height * digit_h:
             continue
         window = labels[y0:y1, x0:x1]
@@ -658,9 +658,15 @@ def _gap(a: Glyph, b: Glyph, dashes: list[Glyph]) -> int:
     gap = b.x - a.right
     top, bottom = max(a.y, b.y), min(a.bottom, b.bottom)
     for d in dashes:
-        if a.right <= d.x and d.right <= b.x and top + 0.25 * (bottom - top) <= d.cy <= bottom - 0.25 * (bottom - top):
+        if a.right <= d.x and d.right <= b.x and _middling(d.cy, top, bottom):
             gap = min(gap, max(d.x - a.right, b.x - d.right))
     return gap
+
+
+def _middling(y: float | np.ndarray, top: float | np.ndarray, bottom: float | np.ndarray):
+    """Whether ``y`` lies in the middle half of the rows from top to bottom: where a
+    dash is drawn, not the bar of a 5 or 7 or the base of a 2."""
+    return (y >= top + 0.25 * (bottom - top)) & (y <= bottom - 0.25 * (bottom - top))
 
 
 def _attach_fragments(ordered: list[Glyph], fragments: list[Glyph], config: SegmentConfig) -> list[Glyph]:
@@ -679,7 +685,7 @@ def _attach_fragments(ordered: list[Glyph], fragments: list[Glyph], config: Segm
         gap = np.maximum(f.x - x1, x0 - f.right)  # negative: overlapping columns
         level = (f.cy >= y0 - 0.2 * h) & (f.cy <= y1 + 0.2 * h)
         if f.width > FLAT * f.height:
-            level &= (f.cy <= y0 + 0.3 * h) | (f.cy >= y1 - 0.3 * h)
+            level &= ~_middling(f.cy, y0, y1)
         near = np.flatnonzero(level & (gap <= config.join_gap * h))
         if near.size:
             anchor = ordered[int(near[np.argmin(gap[near])])]
