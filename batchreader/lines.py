@@ -7,6 +7,7 @@ Lengths are multiples of the page's handwriting height (see
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -157,14 +158,20 @@ def _remove_separators(
     removed = [i for line, ids in standing.items() if len(ids) >= min_walls for i in ids]
     if removed:
         out[np.isin(labels, removed)] = 0
-    boxes = []
-    combs = []
+    extents: dict[int, list[int]] = {}  # comb line label -> [x0, x1, bottom line row]
     for line, found in walls.items():
         if len(found) >= 2:
             xs = [p[0] for p in found]
             xs += _remove_attached_walls(out, stats[standing[line]], max_width, digit_height)
-            boxes.append(Box(min(xs), max(xs), max(p[1] for p in found)))
-            combs.append(line)
+            extents[line] = [min(xs), max(xs), max(p[1] for p in found)]
+    # the top and bottom lines of a frame carry the same walls: the frame's extent is
+    # both lines' (an end wall a digit touches is found, and erased, from one line only)
+    for a, b in itertools.combinations(extents, 2):
+        if set(standing[a]) & set(standing[b]):
+            x0, x1 = min(extents[a][0], extents[b][0]), max(extents[a][1], extents[b][1])
+            extents[a][:2] = extents[b][:2] = [x0, x1]
+    boxes = [Box(x0, x1, row) for x0, x1, row in extents.values()]
+    combs = list(extents)
     comb_lines = (np.isin(line_labels, combs) & (horiz > 0)).astype(np.uint8) if combs else np.zeros_like(horiz)
     return out, boxes, comb_lines
 

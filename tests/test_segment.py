@@ -315,3 +315,29 @@ def test_a_comb_whose_end_tooth_a_digit_touches_is_still_one_field(mnist_subset)
     glyphs = [g for g in segment(page) if g.x < 100 + 2 * cell + 10 and g.height > 40]
     assert len(glyphs) == 2
     assert glyphs[0].field == glyphs[1].field
+
+
+def test_a_framed_comb_whose_end_wall_a_digit_touches_is_still_one_field(mnist_subset):
+    """A framed comb of three cells (top and bottom lines), its last digit written
+    against the right end wall. The wall is found, and erased, from the first of the two
+    lines only, so the other line's box ended a cell short, and the digit against the
+    wall was a field of its own. The two lines carry the same walls: one frame, one
+    extent, one field."""
+    from batchreader.synth import digit_ink
+
+    x, y = mnist_subset["x_test"], mnist_subset["y_test"]
+    page = np.full((400, 900), 250, np.uint8)
+    cell, top, bottom = 100, 100, 215
+    for row in (top, bottom):
+        cv2.line(page, (100, row), (100 + 3 * cell, row), 20, 3)
+    for wall in range(4):
+        cv2.line(page, (100 + wall * cell, top), (100 + wall * cell, bottom), 20, 3)
+    for k, d in enumerate((9, 7)):
+        _write(page, digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0), bottom - 95, 125 + k * cell)
+    five = digit_ink(x[np.flatnonzero(y == 5)[0]], 75, 1.0)
+    _write(page, five, bottom - 95, 100 + 3 * cell - five.shape[1] + 1)  # against the end wall
+    for k, d in enumerate((3, 7)):  # handwriting beside it sets the page's digit height
+        _write(page, digit_ink(x[np.flatnonzero(y == d)[0]], 75, 1.0), 120, 550 + 150 * k)
+    glyphs = [g for g in segment(page) if g.x < 100 + 3 * cell + 10 and g.height > 40]
+    assert len(glyphs) == 3
+    assert len({g.field for g in glyphs}) == 1
