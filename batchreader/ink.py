@@ -149,8 +149,8 @@ def threshold_components(ink: np.ndarray, min_contrast: float, low_ratio: float)
     """Binarise with hysteresis and label the strokes in one pass.
 
     Strokes need a seed above Otsu's level (never below ``min_contrast``) and grow
-    through pixels down to ``low_ratio`` of it, so pencil holds together while show-through and paper
-    texture, which never reach the seed level, vanish. Same result as
+    through pixels down to ``low_ratio`` of it, so pencil holds together while
+    show-through and paper texture, which never reach the seed level, vanish. Same result as
     ``skimage.filters.apply_hysteresis_threshold`` with 8-connectivity; labelling the
     faint mask once also gives the strokes' boxes, so the page is labelled once, not
     three times (labelling is the costliest step on a full page).

@@ -23,6 +23,11 @@ from batchreader.lines import Box, remove_lines, ruler_straight
 log = logging.getLogger(__name__)
 
 
+FLAT = 2.0
+"""A piece this many times as wide as it is tall is flat: a dash, a rule, or the bar of
+a 5 or 7 (see ``SegmentConfig.min_bar``)."""
+
+
 @dataclass
 class Glyph:
     """One candidate digit: its box on the page and its own ink (neighbours masked out)."""
@@ -53,6 +58,11 @@ class Glyph:
     @property
     def cy(self) -> float:
         return self.y + self.height / 2
+
+    @property
+    def flat(self) -> bool:
+        """A dash, or the bar of a 5 or 7 (see FLAT)."""
+        return self.width > FLAT * self.height
 
 
 @dataclass(frozen=True)
@@ -189,11 +199,6 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
-
-
-FLAT = 2.0
-"""A piece this many times as wide as it is tall is flat: a dash, a rule, or the bar of
-a 5 or 7 (see ``SegmentConfig.min_bar``)."""
 
 
 def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = DEFAULT_CONFIG) -> list[Glyph]:
@@ -629,7 +634,7 @@ def order_glyphs(
             best.append(g)
     lines.sort(key=lambda line: (np.median([g.cy for g in line]), line[0].x))
     ordered: list[Glyph] = []
-    dashes = [f for f in fragments if f.width > FLAT * f.height]
+    dashes = [f for f in fragments if f.flat]
     for line_no, line in enumerate(lines, start=1):
         field_no, index, prev = 1, 0, None
         prev_box = None
@@ -684,7 +689,7 @@ def _attach_fragments(ordered: list[Glyph], fragments: list[Glyph], config: Segm
     for f in fragments:
         gap = np.maximum(f.x - x1, x0 - f.right)  # negative: overlapping columns
         level = (f.cy >= y0 - 0.2 * h) & (f.cy <= y1 + 0.2 * h)
-        if f.width > FLAT * f.height:
+        if f.flat:
             level &= ~_middling(f.cy, y0, y1)
         near = np.flatnonzero(level & (gap <= config.join_gap * h))
         if near.size:
