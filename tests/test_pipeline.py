@@ -336,6 +336,30 @@ def test_a_glyph_the_model_calls_touching_digits_is_cut():
         assert [int(np.argmax(q[:10])) for _, q, _ in chosen] == expected
 
 
+def test_a_narrow_glyph_the_model_half_takes_for_a_mark_is_cut_when_its_pieces_are_sure():
+    """Three 1s written into each other look like an N: the model says mark (0.59) or
+    touching digits (0.41), never one digit. Its pieces are sure 1s, so it is read as
+    111; a mark whose pieces are unsure stays one mark, and so does a sure mark."""
+    from batchreader.pipeline import NOT_A_DIGIT, NUM_CLASSES, TOUCHING, Candidate, best_segmentation
+    from batchreader.segment import Piece
+
+    def probs(best, p_best, p_touching=0.0):
+        p = np.full(NUM_CLASSES, (1 - p_best - p_touching) / (NUM_CLASSES - 2), np.float32)
+        p[best], p[TOUCHING] = p_best, p_touching
+        return p
+
+    whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 71, 82)
+    cuts = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 24 * i, 0, 23, 82) for i in range(3)]
+    for p_whole, piece_probs, expected in [
+        (probs(NOT_A_DIGIT, 0.59, 0.41), [probs(1, 0.99)] * 3, [1, 1, 1]),
+        (probs(NOT_A_DIGIT, 0.59, 0.41), [probs(1, 0.6), probs(7, 0.5), probs(1, 0.6)], [NOT_A_DIGIT]),
+        (probs(NOT_A_DIGIT, 0.95, 0.04), [probs(1, 0.99)] * 3, [NOT_A_DIGIT]),
+    ]:
+        chosen = best_segmentation([whole, *cuts], [p_whole, *piece_probs])
+        read = [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen]
+        assert read == expected
+
+
 def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_digits():
     """Five digits written into each other, 3.6 heights long: the model learnt "touching
     digits" from runs of two and three and calls this one a scribble (0.9). Its pieces
