@@ -66,6 +66,14 @@ def remove_lines(
         # a ruled line: a shorter straight run is a comb's when two walls stand on it
         if runs is None:  # (found above when no line was: then ``cleaned`` is the mask)
             runs = _runs(cleaned, short, stats)
+            # a run lying along a line just erased is that line's ragged edge (a row of
+            # it a pixel shorter than the rest, and so shorter than `length`): erase it
+            # with its line, or it joins the digits of the cells above and below it
+            edge = runs & cv2.dilate(horiz, np.ones((3, 1), np.uint8))
+            if edge.any():
+                cleaned &= ~edge & 1
+                horiz |= edge
+                runs &= ~edge & 1
         found = cv2.findNonZero(runs)
         if found is not None:
             # the runs' region, with room for the walls standing on them

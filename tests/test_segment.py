@@ -341,3 +341,24 @@ def test_a_framed_comb_whose_end_wall_a_digit_touches_is_still_one_field(mnist_s
     glyphs = [g for g in segment(page) if g.x < 100 + 3 * cell + 10 and g.height > 40]
     assert len(glyphs) == 3
     assert len({g.field for g in glyphs}) == 1
+
+
+def test_a_row_of_a_comb_line_shorter_than_the_rest_is_erased_with_it():
+    """A printed line's edge row can be a pixel or two shorter than its other rows (anti-
+    aliasing, a slightly tilted rule). When the other rows are just long enough to be
+    found as a line and that row is not, it stayed behind as a one-pixel rule, and the
+    digits of the cells above and below it grew into one glyph with it: a cell-sized 3
+    that made the real numbers of its line look like small print."""
+    from batchreader.lines import remove_lines
+
+    digit_height, line_length, comb_length = 70.0, 3.0, 1.6
+    mask = np.zeros((300, 400), bool)
+    mask[100:102, 50:265] = True  # the line's full rows: 215 px, at least 3 x 70 (a line)
+    mask[99, 54:262] = True  # its edge row: 208 px, too short to be a line of its own
+    for x in (50, 157, 262):  # the comb's walls standing on it
+        mask[102:190, x : x + 3] = True
+    mask[120:175, 80:86] = True  # a stroke in a cell
+    cleaned, combs = remove_lines(mask, digit_height, line_length, comb_length)
+    assert not cleaned[95:104, 100:140].any()  # the line is gone, all of its rows
+    assert cleaned[120:175, 80:86].all()  # the stroke stays
+    assert combs
