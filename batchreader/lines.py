@@ -197,7 +197,10 @@ def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float
     top = int(np.median(walls[:, cv2.CC_STAT_TOP]))
     bottom = int(np.median(walls[:, cv2.CC_STAT_TOP] + walls[:, cv2.CC_STAT_HEIGHT]))
     pitch = int(np.median(np.diff(xs)))
-    x0, x1 = max(0, int(xs[0]) - pitch), min(mask.shape[1], int(xs[-1]) + pitch + 1)
+    # an end wall stands about a pitch beyond the last wall found; cells differ by a
+    # pixel or two, and a window ending inside the wall would leave its last column
+    reach = pitch + int(max_width) + 1
+    x0, x1 = max(0, int(xs[0]) - reach), min(mask.shape[1], int(xs[-1]) + reach + 1)
     if bottom - top < 3 or x1 <= x0:
         return []
     window = mask[top:bottom, x0:x1]  # a view: erased in place

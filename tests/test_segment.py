@@ -362,3 +362,20 @@ def test_a_row_of_a_comb_line_shorter_than_the_rest_is_erased_with_it():
     assert not cleaned[95:104, 100:140].any()  # the line is gone, all of its rows
     assert cleaned[120:175, 80:86].all()  # the stroke stays
     assert combs
+
+
+def test_an_end_wall_a_digit_touches_is_erased_whole_when_its_cell_is_wider():
+    """Printed cells differ by a pixel or two. The walls a digit touches are looked for
+    about a cell beyond the comb's last free wall; a window ending inside the end wall
+    erased two of its three columns and left the third, a ruler-straight 1."""
+    from batchreader.lines import remove_lines
+
+    mask = np.zeros((300, 600), bool)
+    mask[200:203, 50:365] = True  # the comb's bottom line
+    for x in (50, 150, 250, 352):  # four walls; the last cell is two pixels wider
+        mask[130:200, x : x + 3] = True
+    mask[150:153, 320:352] = True  # a digit's stroke running into the end wall
+    cleaned, combs = remove_lines(mask, 70.0, 3.0, 1.6)
+    assert combs
+    assert not cleaned[130:148, 340:365].any()  # no column of the end wall is left
+    assert cleaned[150:153, 320:340].all()  # the stroke stays
