@@ -66,14 +66,7 @@ def remove_lines(
         # a ruled line: a shorter straight run is a comb's when two walls stand on it
         if runs is None:  # (found above when no line was: then ``cleaned`` is the mask)
             runs = _runs(cleaned, short, stats)
-            # a run lying along a line just erased is that line's ragged edge (a row of
-            # it a pixel shorter than the rest, and so shorter than `length`): erase it
-            # with its line, or it joins the digits of the cells above and below it
-            edge = runs & cv2.dilate(horiz, np.ones((3, 1), np.uint8))
-            if edge.any():
-                cleaned &= ~edge & 1
-                horiz |= edge
-                runs &= ~edge & 1
+            _erase_line_edges(cleaned, horiz, runs)
         found = cv2.findNonZero(runs)
         if found is not None:
             # the runs' region, with room for the walls standing on them
@@ -96,6 +89,23 @@ def remove_lines(
     fill_v = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
     repaired = cleaned | (fill_h & horiz) | (fill_v & vert)
     return repaired.astype(bool), boxes
+
+
+def _erase_line_edges(cleaned: np.ndarray, horiz: np.ndarray, runs: np.ndarray) -> None:
+    """Erase, in place, the ``runs`` that lie along a line just erased (``horiz``) from
+    ``cleaned`` and ``runs``, and add them to ``horiz``: such a run is its line's edge, a
+    row a pixel or two shorter than the rest and so too short to be found as a line.
+    Left, it joins the digits of the cells above and below it into one glyph."""
+    found = cv2.findNonZero(runs)
+    if found is None:
+        return
+    x, y, w, h = cv2.boundingRect(found)
+    rows, cols = slice(max(0, y - 1), min(runs.shape[0], y + h + 1)), slice(x, x + w)
+    edge = runs[rows, cols] & cv2.dilate(horiz[rows, cols], np.ones((3, 1), np.uint8))
+    if edge.any():
+        cleaned[rows, cols] &= ~edge & 1
+        horiz[rows, cols] |= edge
+        runs[rows, cols] &= ~edge & 1
 
 
 def _bridge(digit_height: float) -> int:
