@@ -316,21 +316,26 @@ def test_a_wide_zero_broken_by_a_skipping_pen_is_one_zero():
     assert digits == [0]
 
 
-def test_a_glyph_the_model_calls_touching_digits_is_cut():
-    from batchreader.pipeline import NUM_CLASSES, TOUCHING, Candidate, best_segmentation
-    from batchreader.segment import Piece
+def _probs(best: int, p_best: float, p_touching: float = 0.0) -> np.ndarray:
+    """Model probabilities: ``best`` at ``p_best``, touching digits at ``p_touching``, the
+    rest spread evenly over the other classes."""
+    from batchreader.pipeline import NUM_CLASSES, TOUCHING
 
-    def probs(best, p_best, p_touching=0.0):
-        p = np.full(NUM_CLASSES, (1 - p_best - p_touching) / (NUM_CLASSES - 2), np.float32)
-        p[best], p[TOUCHING] = p_best, p_touching
-        return p
+    p = np.full(NUM_CLASSES, (1 - p_best - p_touching) / (NUM_CLASSES - 2), np.float32)
+    p[best], p[TOUCHING] = p_best, p_touching
+    return p
+
+
+def test_a_glyph_the_model_calls_touching_digits_is_cut():
+    from batchreader.pipeline import Candidate, best_segmentation
+    from batchreader.segment import Piece
 
     whole = Candidate(0, 0, 2, Piece.WHOLE, 1, 1, 0, 0, 40, 50)
     left = Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 12, 50)
     right = Candidate(0, 1, 2, Piece.CUT, 1, 1, 12, 0, 28, 50)
-    pieces = [(left, probs(1, 0.99)), (right, probs(6, 0.99))]
+    pieces = [(left, _probs(1, 0.99)), (right, _probs(6, 0.99))]
     # read whole as a sure 6, the pair stays whole; taken for touching digits, it is cut
-    for p_whole, expected in [(probs(6, 0.99), [6]), (probs(6, 0.2, 0.79), [1, 6])]:
+    for p_whole, expected in [(_probs(6, 0.99), [6]), (_probs(6, 0.2, 0.79), [1, 6])]:
         boxes, p = zip(*[(whole, p_whole), *pieces])
         chosen = best_segmentation(list(boxes), list(p))
         assert [int(np.argmax(q[:10])) for _, q, _ in chosen] == expected
@@ -340,20 +345,15 @@ def test_a_narrow_glyph_the_model_half_takes_for_a_mark_is_cut_when_its_pieces_a
     """Three 1s written into each other look like an N: the model says mark (0.59) or
     touching digits (0.41), never one digit. Its pieces are sure 1s, so it is read as
     111; a mark whose pieces are unsure stays one mark, and so does a sure mark."""
-    from batchreader.pipeline import NOT_A_DIGIT, NUM_CLASSES, TOUCHING, Candidate, best_segmentation
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation
     from batchreader.segment import Piece
-
-    def probs(best, p_best, p_touching=0.0):
-        p = np.full(NUM_CLASSES, (1 - p_best - p_touching) / (NUM_CLASSES - 2), np.float32)
-        p[best], p[TOUCHING] = p_best, p_touching
-        return p
 
     whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 71, 82)
     cuts = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 24 * i, 0, 23, 82) for i in range(3)]
     for p_whole, piece_probs, expected in [
-        (probs(NOT_A_DIGIT, 0.59, 0.41), [probs(1, 0.99)] * 3, [1, 1, 1]),
-        (probs(NOT_A_DIGIT, 0.59, 0.41), [probs(1, 0.6), probs(7, 0.5), probs(1, 0.6)], [NOT_A_DIGIT]),
-        (probs(NOT_A_DIGIT, 0.95, 0.04), [probs(1, 0.99)] * 3, [NOT_A_DIGIT]),
+        (_probs(NOT_A_DIGIT, 0.59, 0.41), [_probs(1, 0.99)] * 3, [1, 1, 1]),
+        (_probs(NOT_A_DIGIT, 0.59, 0.41), [_probs(1, 0.6), _probs(7, 0.5), _probs(1, 0.6)], [NOT_A_DIGIT]),
+        (_probs(NOT_A_DIGIT, 0.95, 0.04), [_probs(1, 0.99)] * 3, [NOT_A_DIGIT]),
     ]:
         chosen = best_segmentation([whole, *cuts], [p_whole, *piece_probs])
         read = [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen]
@@ -365,23 +365,18 @@ def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_
     digits" from runs of two and three and calls this one a scribble (0.9). Its pieces
     are sure digits, so it is read; a signature, whose pieces are marks or unsure digits,
     stays one mark."""
-    from batchreader.pipeline import NOT_A_DIGIT, NUM_CLASSES, TOUCHING, Candidate, best_segmentation
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation
     from batchreader.segment import Piece
-
-    def probs(best, p_best, p_touching=0.0):
-        p = np.full(NUM_CLASSES, (1 - p_best - p_touching) / (NUM_CLASSES - 2), np.float32)
-        p[best], p[TOUCHING] = p_best, p_touching
-        return p
 
     whole = Candidate(0, 0, 5, Piece.WHOLE, 1, 1, 0, 0, 320, 89)
     cuts = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 64 * i, 0, 64, 89) for i in range(5)]
     for piece_probs, expected in [
-        ([probs(d, 0.99) for d in (8, 2, 7, 5, 8)], [8, 2, 7, 5, 8]),
-        ([probs(d, 0.99) for d in (8, 2, 7, 5)] + [probs(8, 0.8)], [8, 2, 7, 5, 8]),  # one cut short
-        ([probs(d, 0.99) for d in (8, 2, 7, 5)] + [probs(NOT_A_DIGIT, 0.9)], [NOT_A_DIGIT]),
-        ([probs(d, 0.99) for d in (8, 2)] + [probs(d, 0.6) for d in (1, 1, 6)], [NOT_A_DIGIT]),
+        ([_probs(d, 0.99) for d in (8, 2, 7, 5, 8)], [8, 2, 7, 5, 8]),
+        ([_probs(d, 0.99) for d in (8, 2, 7, 5)] + [_probs(8, 0.8)], [8, 2, 7, 5, 8]),  # one cut short
+        ([_probs(d, 0.99) for d in (8, 2, 7, 5)] + [_probs(NOT_A_DIGIT, 0.9)], [NOT_A_DIGIT]),
+        ([_probs(d, 0.99) for d in (8, 2)] + [_probs(d, 0.6) for d in (1, 1, 6)], [NOT_A_DIGIT]),
     ]:
-        chosen = best_segmentation([whole, *cuts], [probs(NOT_A_DIGIT, 0.9, 0.09), *piece_probs])
+        chosen = best_segmentation([whole, *cuts], [_probs(NOT_A_DIGIT, 0.9, 0.09), *piece_probs])
         read = [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen]
         assert read == expected
 
