@@ -248,8 +248,6 @@ def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = 
         own = window == ids[0] + 1 if len(ids) == 1 else np.isin(window, ids + 1)
         if h > config.tall_rule * digit_h and w < 0.25 * h and ruler_straight(own):
             continue  # a printed vertical rule too short to be found as a line: no 1 is that tall and straight
-        if combs and w <= 2 and ruler_straight(own):
-            continue  # a column of a comb's wall left standing beside the erased wall: no pen draws that
         crop = np.where(own, ink[y0:y1, x0:x1], 0).astype(np.float32)
         glyphs.append(Glyph(x0, y0, w, h, crop, fragment=fragment))
     return order_glyphs(glyphs, digit_h, config, combs)
