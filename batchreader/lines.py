@@ -154,7 +154,7 @@ def _remove_separators(
     labels, stats, _ = label(cleaned)
     n = len(stats)
     near_line = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 5)))
-    _, line_labels = cv2.connectedComponents(near_line, connectivity=8)
+    _, line_labels, line_stats, _ = cv2.connectedComponentsWithStats(near_line, connectivity=8)
     walls: dict[int, list[tuple[int, int]]] = {}  # line label -> [(x, bottom line row)]
     standing: dict[int, list[int]] = {}  # line label -> the separators' component labels
     for i in range(1, n):
@@ -180,7 +180,10 @@ def _remove_separators(
     for line, found in walls.items():
         if len(found) >= 2:
             xs = [p[0] for p in found]
-            xs += _remove_attached_walls(out, stats[standing[line]], max_width, digit_height)
+            line_x0, line_width = line_stats[line, cv2.CC_STAT_LEFT], line_stats[line, cv2.CC_STAT_WIDTH]
+            xs += _remove_attached_walls(
+                out, stats[standing[line]], max_width, digit_height, (line_x0, line_x0 + line_width)
+            )
             extents[line] = [min(xs), max(xs), max(p[1] for p in found)]
     # the top and bottom lines of a frame carry the same walls: the frame's extent is
     # both lines' (an end wall a digit touches is found, and erased, from one line only)
@@ -194,23 +197,29 @@ def _remove_separators(
     return out, boxes, comb_lines
 
 
-def _remove_attached_walls(mask: np.ndarray, walls: np.ndarray, max_width: float, digit_height: float) -> list[int]:
+def _remove_attached_walls(
+    mask: np.ndarray, walls: np.ndarray, max_width: float, digit_height: float, line: tuple[int, int]
+) -> list[int]:
     """Erase, in place, the walls of a comb that a digit touches: joined to the digit,
     a wall is no thin stroke of its own, so it stays, is cut off as a 1 or makes the
     digit misread. The comb's walls found (``walls``: their component stats) tell where
     its walls run (the same rows) and how far apart they stand: a column that is ink
     over nine tenths of those rows, in a group no wider than a wall, within a cell of
-    the comb's ends, is a wall. Digit strokes crossing it are closed across the gap
-    again. Returns the erased walls' columns (an end wall widens the comb's extent).
+    the comb's ends and between the ends of its ``line`` (columns), is a wall. Digit
+    strokes crossing it are closed across the gap again. Returns the erased walls'
+    columns (an end wall widens the comb's extent).
     """
     xs = np.sort(walls[:, cv2.CC_STAT_LEFT] + walls[:, cv2.CC_STAT_WIDTH] // 2)
     top = int(np.median(walls[:, cv2.CC_STAT_TOP]))
     bottom = int(np.median(walls[:, cv2.CC_STAT_TOP] + walls[:, cv2.CC_STAT_HEIGHT]))
     pitch = int(np.median(np.diff(xs)))
     # an end wall stands about a pitch beyond the last wall found; cells differ by a
-    # pixel or two, and a window ending inside the wall would leave its last column
+    # pixel or two, and a window ending inside the wall would leave its last column.
+    # Walls stand on their line: none lies beyond its ends (where the pitch, measured
+    # between the free walls only, could reach the next comb's)
     reach = pitch + int(max_width) + 1
-    x0, x1 = max(0, int(xs[0]) - reach), min(mask.shape[1], int(xs[-1]) + reach + 1)
+    x0 = max(0, int(xs[0]) - reach, int(line[0]))
+    x1 = min(mask.shape[1], int(xs[-1]) + reach + 1, int(line[1]))
     if bottom - top < 3 or x1 <= x0:
         return []
     window = mask[top:bottom, x0:x1]  # a view: erased in place

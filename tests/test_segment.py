@@ -379,3 +379,25 @@ def test_an_end_wall_a_digit_touches_is_erased_whole_when_its_cell_is_wider():
     assert combs
     assert not cleaned[130:148, 340:365].any()  # no column of the end wall is left
     assert cleaned[150:153, 320:340].all()  # the stroke stays
+
+
+def test_a_comb_whose_inner_walls_digits_touch_does_not_reach_into_the_next_comb():
+    """A comb of three cells whose two inner walls digits touch: only its end walls are
+    free, so the pitch measured between them is the whole comb. Looking that far beyond
+    its end for walls reached the next comb's wall, erased it as this comb's and made
+    this comb's box run over the next one's first digit, which joined the wrong number."""
+    from batchreader.lines import remove_lines
+
+    mask = np.zeros((300, 900), bool)
+    mask[200:203, 100:403] = True  # comb A's bottom line
+    for x in (100, 200, 300, 400):
+        mask[140:200, x : x + 3] = True
+    for x in (200, 300):  # digits' strokes touching A's inner walls
+        mask[160:163, x - 30 : x + 20] = True
+    mask[120:123, 560:763] = True  # comb B, framed, beyond a gap
+    mask[200:203, 560:763] = True
+    for x in (560, 660, 760):
+        mask[120:203, x : x + 3] = True
+    _, combs = remove_lines(mask, 70.0, 3.0, 1.6)
+    a = [box for box in combs if box.x0 < 150]
+    assert a and max(box.x1 for box in a) < 500
