@@ -146,7 +146,7 @@ def classify_glyphs(
         if len(items) == 1:  # a lone glyph, read whole
             p = probs[slot][0]
             score, _ = _score(whole, p, whole.height)
-            unsure = score < -2 * SEGMENT_PENALTY + _cutting_cost(whole, p)
+            unsure = score < -2 * SEGMENT_PENALTY + _cutting_cost(p)
             if (unsure and not _sure_mark(whole, p)) or _sure_scribble(whole, p):
                 glyph_cuts(glyph, touching=_touching(p))
                 found = segments(glyph)  # the whole again, now spanning its cut points, and its pieces
@@ -484,7 +484,7 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
     pieces: dict[int, list[tuple[int, float, int]]] = {}  # end -> [(start, score, row)]
     marks: set[int] = set()  # rows that can only be marks
     # the cut pieces starting where a glyph starts pay once for cutting it (see TOUCHING_FLOOR)
-    several = {b.start: _cutting_cost(b, p) for b, p in zip(boxes, probs) if b.kind == Piece.WHOLE}
+    several = {b.start: _cutting_cost(p) for b, p in zip(boxes, probs) if b.kind == Piece.WHOLE}
     last = 0
     for r, box in enumerate(boxes):
         last = max(last, box.end)
@@ -554,21 +554,16 @@ def _not_a_digit(p: np.ndarray) -> bool:
     return int(np.argmax(p)) >= NOT_A_DIGIT
 
 
-def _cutting_cost(box: Candidate, p: np.ndarray) -> float:
+def _cutting_cost(p: np.ndarray) -> float:
     """What cutting a whole glyph with probabilities ``p`` costs (see TOUCHING_FLOOR).
 
-    A glyph no wider than one character may also be a mark: its chance of being more
-    than one digit is then that of touching digits and that of a mark together. To the
-    model a run of 1s written into each other ("111", like an N) is as much a letter as
-    touching digits; cut, its pieces are sure 1s. A mark the model is sure of is never
-    cut (SURE_MARK), and a split still has to beat the whole mark with its pieces. A
-    wider glyph is never read whole as a mark (see :func:`_score`), so its cut costs
-    only its chance of being touching digits.
+    Only the chance of touching digits counts, not that of a mark: the strokes of a
+    handwritten capital the model half takes for a mark (the two bars of a V, the
+    stems of an H) are sure 1s too, and cutting such glyphs at the price of their mark
+    chance invented half as many digits again on block capitals as before (see
+    ``test_a_narrow_glyph_the_model_half_takes_for_a_mark_stays_one_mark``).
     """
-    several = float(p[TOUCHING])
-    if box.width <= ONE_CHARACTER * box.height:
-        several += float(p[NOT_A_DIGIT])
-    return float(np.log(max(several, TOUCHING_FLOOR)))
+    return float(np.log(max(float(p[TOUCHING]), TOUCHING_FLOOR)))
 
 
 def _sure_mark(box: Candidate, p: np.ndarray) -> bool:

@@ -341,23 +341,21 @@ def test_a_glyph_the_model_calls_touching_digits_is_cut():
         assert [int(np.argmax(q[:10])) for _, q, _ in chosen] == expected
 
 
-def test_a_narrow_glyph_the_model_half_takes_for_a_mark_is_cut_when_its_pieces_are_sure():
-    """Three 1s written into each other look like an N: the model says mark (0.59) or
-    touching digits (0.41), never one digit. Its pieces are sure 1s, so it is read as
-    111; a mark whose pieces are unsure stays one mark, and so does a sure mark."""
+def test_a_narrow_glyph_the_model_half_takes_for_a_mark_stays_one_mark():
+    """A handwritten capital V or H: the model says mark (0.59) or touching digits
+    (0.41), never one digit, and its strokes alone are sure 1s. It stays one mark. (Three
+    1s written into each other look the same to the model and are lost with it: cutting
+    such glyphs at the price of their mark chance found 7 more digits of 7,093 touching
+    ones, and made 131 false digits of 8 pages of handwritten block capitals, against
+    88.)"""
     from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation
     from batchreader.segment import Piece
 
     whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 71, 82)
     cuts = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 24 * i, 0, 23, 82) for i in range(3)]
-    for p_whole, piece_probs, expected in [
-        (_probs(NOT_A_DIGIT, 0.59, 0.41), [_probs(1, 0.99)] * 3, [1, 1, 1]),
-        (_probs(NOT_A_DIGIT, 0.59, 0.41), [_probs(1, 0.6), _probs(7, 0.5), _probs(1, 0.6)], [NOT_A_DIGIT]),
-        (_probs(NOT_A_DIGIT, 0.95, 0.04), [_probs(1, 0.99)] * 3, [NOT_A_DIGIT]),
-    ]:
-        chosen = best_segmentation([whole, *cuts], [p_whole, *piece_probs])
-        read = [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen]
-        assert read == expected
+    for p_whole in (_probs(NOT_A_DIGIT, 0.59, 0.41), _probs(NOT_A_DIGIT, 0.95, 0.04)):
+        chosen = best_segmentation([whole, *cuts], [p_whole, *[_probs(1, 0.99)] * 3])
+        assert [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen] == [NOT_A_DIGIT]
 
 
 def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_digits():
