@@ -55,6 +55,9 @@ class Style:
     """Printed labels and numbers beside the handwriting (not to be read)."""
     marks: bool = False
     """X marks, ticks, dashes and a scribbled signature (not to be read)."""
+    words: bool = False
+    """Words handwritten in block capitals before the numbers (NAME, KAREN, REF): letters
+    are not digits, though their strokes alone look like 1s and 7s."""
     dashes: bool = False
     """Numbers written in groups parted by handwritten dashes (a phone number 555-0192,
     a date 12-03-26): a dash is no digit, and the number is one field."""
@@ -88,6 +91,7 @@ STYLES: dict[str, Style] = {
     # combs of two to four cells, as a date's DD, MM and YYYY
     "short-combs": Style(name="short-combs", boxes="comb", digits_per_field=(2, 4), fields_per_row=(2, 3)),
     "dashes": Style(name="dashes", dashes=True, digits_per_field=(3, 6)),
+    "words": Style(name="words", words=True),
 }
 
 
@@ -156,6 +160,8 @@ def render_page(
                 x = _print_label(printed, x, base, field_h0, rng, width - margin)
             if style.marks and rng.random() < 0.5:
                 x = _draw_mark(ink, x, base, field_h0, rng, width - margin)
+            if style.words and rng.random() < 0.6:
+                x = _draw_word(ink, x, base, field_h0, rng, width - margin)
             n_digits = int(rng.integers(style.digits_per_field[0], style.digits_per_field[1] + 1))
             field_h = int(field_h0 * rng.uniform(0.9, 1.1))
             cell = int(field_h * 1.0)
@@ -307,6 +313,78 @@ def _draw_mark(ink, x, base, field_h, rng, limit) -> int:
         cv2.polylines(canvas, [np.stack([xs, ys], 1).astype(np.int32)], False, 255, t, cv2.LINE_AA)
     np.maximum(ink, canvas.astype(np.float32) / 255.0, out=ink)
     return x + w + int(field_h * rng.uniform(1.0, 1.6))
+
+
+# block capitals as pen strokes in a unit box (x right, y down); only letters that no
+# one would take for a digit on their own (no I, O, S, Z, B, G, L, J)
+_CAPITALS = {
+    "A": [[(0, 1), (0.5, 0), (1, 1)], [(0.25, 0.6), (0.75, 0.6)]],
+    "D": [[(0, 0), (0, 1)], [(0, 0), (0.6, 0), (1, 0.3), (1, 0.7), (0.6, 1), (0, 1)]],
+    "E": [[(1, 0), (0, 0), (0, 1), (1, 1)], [(0, 0.5), (0.7, 0.5)]],
+    "F": [[(1, 0), (0, 0), (0, 1)], [(0, 0.5), (0.7, 0.5)]],
+    "H": [[(0, 0), (0, 1)], [(1, 0), (1, 1)], [(0, 0.5), (1, 0.5)]],
+    "K": [[(0, 0), (0, 1)], [(1, 0), (0, 0.55), (1, 1)]],
+    "M": [[(0, 1), (0, 0), (0.5, 0.6), (1, 0), (1, 1)]],
+    "N": [[(0, 1), (0, 0), (1, 1), (1, 0)]],
+    "P": [[(0, 1), (0, 0), (0.8, 0), (1, 0.2), (0.8, 0.45), (0, 0.45)]],
+    "R": [[(0, 1), (0, 0), (0.8, 0), (1, 0.2), (0.8, 0.45), (0, 0.45)], [(0.4, 0.45), (1, 1)]],
+    "T": [[(0, 0), (1, 0)], [(0.5, 0), (0.5, 1)]],
+    "U": [[(0, 0), (0, 0.8), (0.2, 1), (0.8, 1), (1, 0.8), (1, 0)]],
+    "V": [[(0, 0), (0.5, 1), (1, 0)]],
+    "W": [[(0, 0), (0.25, 1), (0.5, 0.4), (0.75, 1), (1, 0)]],
+    "X": [[(0, 0), (1, 1)], [(1, 0), (0, 1)]],
+    "Y": [[(0, 0), (0.5, 0.5), (1, 0)], [(0.5, 0.5), (0.5, 1)]],
+}
+_WORDS = [
+    "NAME",
+    "DATE",
+    "PAYEE",
+    "MAX",
+    "HANNAH",
+    "KAREN",
+    "PETER",
+    "YEAR",
+    "NET",
+    "KEY",
+    "VAN",
+    "ANNA",
+    "FRANK",
+    "NEW",
+    "DEPT",
+    "REF",
+    "MARY",
+    "HENRY",
+    "ANDREW",
+    "TED",
+]
+
+
+def _draw_word(ink, x, base, field_h, rng, limit) -> int:
+    """A word handwritten in block capitals, each letter's strokes wobbling a little."""
+    word = str(rng.choice(_WORDS))
+    h = int(field_h * rng.uniform(0.8, 1.05))
+    widths = [h * rng.uniform(0.55, 0.8) for _ in word]
+    gaps = [h * rng.uniform(0.1, 0.35) for _ in word]
+    if x + sum(widths) + sum(gaps) + field_h >= limit:
+        return x
+    thick = max(2, int(h * rng.uniform(0.07, 0.12)))
+    slant = rng.uniform(-0.15, 0.25)
+    top = base - h // 2 + int(rng.integers(-h // 10, h // 10 + 1))
+    canvas = np.zeros_like(ink, dtype=np.uint8)
+    for letter, w, gap in zip(word, widths, gaps):
+        for stroke in _CAPITALS[letter]:
+            corners = np.array([(x + px * w + (1 - py) * h * slant, top + py * h) for px, py in stroke], np.float32)
+            corners += rng.normal(0, h * 0.03, corners.shape).astype(np.float32)
+            steps = [
+                a + (b - a) * share
+                for a, b in zip(corners[:-1], corners[1:])
+                for share in np.linspace(0, 1, 8, endpoint=False)
+            ]
+            path = np.array([*steps, corners[-1]], np.float32) + rng.normal(0, h * 0.008, (len(steps) + 1, 2))
+            cv2.polylines(canvas, [path.astype(np.int32)], False, 255, thick, cv2.LINE_AA)
+        x += int(w + gap)
+    np.maximum(ink, canvas.astype(np.float32) / 255.0, out=ink)
+    return x + int(field_h * rng.uniform(1.0, 1.6))
 
 
 def _draw_dash(ink, x, base, field_h, rng, spacing) -> int:
