@@ -311,6 +311,13 @@ TEXT_MARKS = 2
 """A field holding this many marks that are not digits (or more non-digits than digits)
 is printed or written text, such as a label 'Tel. 555': none of it is reported."""
 
+SURE_LETTER = 0.99
+"""A mark one character wide that the model is this sure of is a letter: it alone makes
+its field text. Words in block capitals have letters whose strokes read as digits (TED:
+T a 7, D a 0) beside one the model knows (E); a number holding one unreadable glyph is
+mostly unsure of it. A mark enclosing another glyph of its field is no letter: it is a
+box's frame left round its digit."""
+
 
 def page_rows(
     file: str,
@@ -325,6 +332,7 @@ def page_rows(
     non-digit in a field of NUMBER_DIGITS digits or more is read as its likeliest digit
     when that is at least IN_NUMBER_CONFIDENCE likely."""
     candidates = []
+    letters = set()  # the candidates that are surely a letter (see SURE_LETTER)
     for slot in chosen:
         for box, p, rejected in slot:
             digit_probs = p[:NOT_A_DIGIT]
@@ -344,12 +352,16 @@ def page_rows(
                 second_digit=int(second),
                 second_confidence=float(digit_probs[second]),
             )
+            if rejected and _sure_mark(box, p) and p[NOT_A_DIGIT] >= SURE_LETTER:
+                letters.add(len(candidates))
             candidates.append((row, rejected))
     tallest: dict[tuple[int, int], int] = {}
     for row, _ in candidates:
         key = (row.line, row.field)
         tallest[key] = max(tallest.get(key, 0), row.height)
-    text_fields = _text_fields(candidates, tallest) | set(printed)
+    # a box's frame left standing round its digit is no letter
+    letters = {k for k in letters if not any(_encloses(candidates[k][0], row) for row, _ in candidates)}
+    text_fields = _text_fields(candidates, tallest, letters) | set(printed)
     text_fields |= _small_fields(candidates, text_fields)
     # a hesitant non-digit inside a handwritten number is one of its digits (print and
     # marks do not sit between the digits of one number); a piece too short to be a
@@ -380,6 +392,14 @@ SMALL_FIELD = 0.6
 its line is print (see :func:`_small_fields`)."""
 
 
+def _encloses(a: ResultRow, b: ResultRow) -> bool:
+    """Whether ``b`` (another row of ``a``'s field) has its centre inside ``a``'s box."""
+    if b is a or (b.line, b.field) != (a.line, a.field):
+        return False
+    cx, cy = b.x + b.width / 2, b.y + b.height / 2
+    return a.x < cx < a.x + a.width and a.y < cy < a.y + a.height
+
+
 def _small_fields(candidates: list[tuple[ResultRow, bool]], text: set[tuple[int, int]]) -> set[tuple[int, int]]:
     """Fields much smaller than the numbers on their line: the printed label beside a
     handwritten number ("Qty", "Page 2 of 3"). Print on a form is smaller than the
@@ -405,17 +425,20 @@ a speck, or a piece of a broken digit left unjoined (printed letters are at leas
 as tall as the capitals and digits beside them)."""
 
 
-def _text_fields(candidates: list[tuple[ResultRow, bool]], tallest: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
+def _text_fields(
+    candidates: list[tuple[ResultRow, bool]], tallest: dict[tuple[int, int], int], letters: set[int] = frozenset()
+) -> set[tuple[int, int]]:
     """Fields with TEXT_MARKS marks of TEXT_MARK_HEIGHT or more (or more marks than
-    digits); ``tallest`` is each field's tallest glyph."""
+    digits), a sure letter counting for all of them (``letters``: their numbers among
+    the candidates, see SURE_LETTER); ``tallest`` is each field's tallest glyph."""
     marks: dict[tuple[int, int], list[int]] = {}
-    for row, rejected in candidates:
+    for k, (row, rejected) in enumerate(candidates):
         key = (row.line, row.field)
         counts = marks.setdefault(key, [0, 0])
         if not rejected:
             counts[0] += 1
         elif row.height >= TEXT_MARK_HEIGHT * tallest[key]:
-            counts[1] += 1
+            counts[1] += TEXT_MARKS if k in letters else 1
     return {key for key, (digits, other) in marks.items() if other >= TEXT_MARKS or other > digits}
 
 

@@ -472,3 +472,21 @@ def test_words_in_block_capitals_beside_numbers_leave_the_numbers_whole(tmp_path
     agreement = _read_style(tmp_path, mnist_subset, "words", (1, 2), pages=2)
     assert agreement.digit_accuracy >= 0.98
     assert agreement.field_accuracy >= 0.95
+
+
+def test_one_sure_letter_makes_a_word_text_but_a_frame_round_a_digit_does_not():
+    """TED in block capitals: the T reads as a 7, the D as a 0, and only the E as the
+    letter it is, surely. One sure letter makes the field a word, and none of it is
+    read. A box's frame left standing round its digit, as sure a mark, is no letter."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, page_rows
+    from batchreader.segment import Piece
+
+    def reading(slot, x, value, sure, width=40, height=60):
+        p = _probs(value, sure)
+        box = Candidate(slot, 0, 1, Piece.WHOLE, 1, 1, x, 100, width, height)
+        return [(box, p, value == NOT_A_DIGIT)]
+
+    ted = [reading(0, 0, 7, 0.79), reading(1, 60, NOT_A_DIGIT, 0.995), reading(2, 120, 0, 0.99)]
+    assert [r.digit for r in page_rows("f.png", 1, ted, keep_rejected=False) if r.x is not None] == []
+    framed = [reading(0, 0, NOT_A_DIGIT, 0.995, width=56, height=62), reading(1, 8, 5, 0.98, width=40, height=50)]
+    assert [r.digit for r in page_rows("f.png", 1, framed, keep_rejected=False)] == [5]
