@@ -66,8 +66,9 @@ def remove_lines(
         # a ruled line: a shorter straight run is a comb's when two walls stand on it
         if runs is None:  # (found above when no line was: then ``cleaned`` is the mask)
             runs = _runs(cleaned, short, stats)
-            _erase_line_edges(cleaned, horiz, runs)
-        found = cv2.findNonZero(runs)
+            found = _erase_line_edges(cleaned, horiz, runs)
+        else:
+            found = cv2.findNonZero(runs)
         if found is not None:
             # the runs' region, with room for the walls standing on them
             x, y, w, h = cv2.boundingRect(found)
@@ -91,21 +92,24 @@ def remove_lines(
     return repaired.astype(bool), boxes
 
 
-def _erase_line_edges(cleaned: np.ndarray, horiz: np.ndarray, runs: np.ndarray) -> None:
+def _erase_line_edges(cleaned: np.ndarray, horiz: np.ndarray, runs: np.ndarray) -> np.ndarray | None:
     """Erase, in place, the ``runs`` that lie along a line just erased (``horiz``) from
     ``cleaned`` and ``runs``, and add them to ``horiz``: such a run is its line's edge, a
     row a pixel or two shorter than the rest and so too short to be found as a line.
-    Left, it joins the digits of the cells above and below it into one glyph."""
+    Left, it joins the digits of the cells above and below it into one glyph. Returns
+    the points of the runs left (``cv2.findNonZero``)."""
     found = cv2.findNonZero(runs)
     if found is None:
-        return
+        return None
     x, y, w, h = cv2.boundingRect(found)
     rows, cols = slice(max(0, y - 1), min(runs.shape[0], y + h + 1)), slice(x, x + w)
     edge = runs[rows, cols] & cv2.dilate(horiz[rows, cols], np.ones((3, 1), np.uint8))
-    if edge.any():
-        cleaned[rows, cols] &= ~edge & 1
-        horiz[rows, cols] |= edge
-        runs[rows, cols] &= ~edge & 1
+    if not edge.any():
+        return found
+    cleaned[rows, cols] &= ~edge & 1
+    horiz[rows, cols] |= edge
+    runs[rows, cols] &= ~edge & 1
+    return cv2.findNonZero(runs)
 
 
 def _bridge(digit_height: float) -> int:
