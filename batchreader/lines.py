@@ -176,13 +176,22 @@ def _remove_separators(
             rows = np.flatnonzero((line_labels[y : y + h, x : x + w] == line_label).any(axis=1))
             walls.setdefault(int(line_label), []).append((x + w // 2, y + int(rows.max())))
             standing.setdefault(int(line_label), []).append(i)
+    # a wall standing between two lines is a frame's (a comb's top and bottom): one such
+    # is enough, when digits touch the frame's other walls (a box of two cells whose
+    # second digit leans on the middle wall and crosses the end wall)
+    lines_of: dict[int, int] = {}
+    for ids in standing.values():
+        for i in ids:
+            lines_of[i] = lines_of.get(i, 0) + 1
+    framed = {line for line, ids in standing.items() if any(lines_of[i] >= 2 for i in ids)}
+    combs_found = {line for line, ids in standing.items() if len(ids) >= min_walls or line in framed}
     out = cleaned.copy()
-    removed = [i for line, ids in standing.items() if len(ids) >= min_walls for i in ids]
+    removed = [i for line in combs_found for i in standing[line]]
     if removed:
         out[np.isin(labels, removed)] = 0
     extents: dict[int, list[int]] = {}  # comb line label -> [x0, x1, bottom line row]
     for line, found in walls.items():
-        if len(found) >= 2:
+        if len(found) >= 2 or line in framed:
             xs = [p[0] for p in found]
             line_x0, line_width = line_stats[line, cv2.CC_STAT_LEFT], line_stats[line, cv2.CC_STAT_WIDTH]
             xs += _remove_attached_walls(
@@ -209,33 +218,46 @@ def _remove_attached_walls(
     digit misread. The comb's walls found (``walls``: their component stats) tell where
     its walls run (the same rows) and how far apart they stand: a column that is ink
     over nine tenths of those rows, in a group no wider than a wall, within a cell of
-    the comb's ends and between the ends of its ``line`` (columns), is a wall. Digit
+    the comb's walls (the free ones and those found so) and between the ends of its
+    ``line`` (columns), is a wall. Digit
     strokes crossing it are closed across the gap again. Returns the erased walls'
     columns (an end wall widens the comb's extent).
     """
     xs = np.sort(walls[:, cv2.CC_STAT_LEFT] + walls[:, cv2.CC_STAT_WIDTH] // 2)
     top = int(np.median(walls[:, cv2.CC_STAT_TOP]))
     bottom = int(np.median(walls[:, cv2.CC_STAT_TOP] + walls[:, cv2.CC_STAT_HEIGHT]))
-    pitch = int(np.median(np.diff(xs)))
-    # an end wall stands about a pitch beyond the last wall found; cells differ by a
-    # pixel or two, and a window ending inside the wall would leave its last column.
-    # Walls stand on their line: none lies beyond its ends (where the pitch, measured
-    # between the free walls only, could reach the next comb's)
+    # one free wall (a frame's) tells no pitch: the search spans the frame's line
+    pitch = int(np.median(np.diff(xs))) if len(xs) > 1 else mask.shape[1]
+    # an end wall stands about a pitch beyond the last wall found, and the next one a
+    # pitch beyond that (digits touch several walls in a row); cells differ by a pixel
+    # or two, and a window ending inside a wall would leave its last column. Walls stand
+    # on their line: none lies beyond its ends (where the pitch, measured between the
+    # free walls only, could reach the next comb's)
     reach = pitch + int(max_width) + 1
-    x0 = max(0, int(xs[0]) - reach, int(line[0]))
-    x1 = min(mask.shape[1], int(xs[-1]) + reach + 1, int(line[1]))
+    x0, x1 = max(0, int(line[0])), min(mask.shape[1], int(line[1]))
     if bottom - top < 3 or x1 <= x0:
         return []
     window = mask[top:bottom, x0:x1]  # a view: erased in place
     full = window.mean(axis=0) >= 0.9  # (the line's erased rows may nick it)
     full = np.concatenate([[False], full, [False]])
     edges = np.flatnonzero(np.diff(full.astype(np.int8)))
+    groups = [(start, stop) for start, stop in zip(edges[::2], edges[1::2]) if stop - start <= max_width]
+    centres = [x0 + (start + stop) // 2 for start, stop in groups]
+    left, right = int(xs[0]), int(xs[-1])
+    taken = set()
+    for k in sorted(range(len(groups)), key=lambda k: centres[k]):  # rightwards, chaining
+        if left - reach <= centres[k] <= right + reach:
+            taken.add(k)
+            right = max(right, centres[k])
+    for k in sorted(range(len(groups)), key=lambda k: -centres[k]):  # leftwards
+        if left - reach <= centres[k] <= right + reach:
+            taken.add(k)
+            left = min(left, centres[k])
     erased = np.zeros_like(window)
-    columns = []
-    for start, stop in zip(edges[::2], edges[1::2]):
-        if stop - start <= max_width:
-            erased[:, start:stop] = window[:, start:stop]
-            columns.append(x0 + int(start + stop) // 2)
+    for k in sorted(taken):
+        start, stop = groups[k]
+        erased[:, start:stop] = window[:, start:stop]
+    columns = [centres[k] for k in sorted(taken)]
     if not erased.any():
         return []
     window &= ~erased

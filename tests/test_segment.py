@@ -401,3 +401,40 @@ def test_a_comb_whose_inner_walls_digits_touch_does_not_reach_into_the_next_comb
     _, combs = remove_lines(mask, 70.0, 3.0, 1.6)
     a = [box for box in combs if box.x0 < 150]
     assert a and max(box.x1 for box in a) < 500
+
+
+def test_a_frame_of_two_cells_with_one_free_wall_is_a_comb():
+    """A box of two cells whose second digit leans on the middle wall and crosses the
+    end wall has one free wall. Combs on short lines needed two, so neither the frame
+    nor its walls were erased: the end wall and the digit's tail read as a 7 or a 1."""
+    from batchreader.lines import remove_lines
+
+    mask = np.zeros((300, 500), bool)
+    mask[120:123, 100:303] = True  # the frame's top and bottom lines, two cells long
+    mask[200:203, 100:303] = True
+    for x in (100, 200, 300):
+        mask[120:203, x : x + 3] = True
+    mask[140:143, 170:200] = True  # the second digit's bar, leaning on the middle wall
+    mask[175:178, 240:340] = True  # its tail, crossing the end wall
+    cleaned, combs = remove_lines(mask, 70.0, 3.0, 1.6)
+    assert [(box.x0, box.x1) for box in combs if box.line_y > 190] == [(101, 301)]
+    assert not cleaned[123:170, 300:303].any() and not cleaned[123:200, 200:203].any()  # the walls are gone
+    assert not cleaned[120:123].any() and not cleaned[200:203].any()  # and the lines
+    assert cleaned[175:178, 240:340].all()  # the tail stays, closed across the erased wall
+
+
+def test_walls_digits_touch_one_after_another_are_all_erased():
+    """The last two walls of a comb both touched by digits: each is looked for a cell
+    beyond the last wall found, the free ones and then those just erased."""
+    from batchreader.lines import remove_lines
+
+    mask = np.zeros((300, 700), bool)
+    mask[200:203, 100:503] = True  # the comb's bottom line: four cells
+    for x in (100, 200, 300, 400, 500):
+        mask[130:200, x : x + 3] = True
+    for x in (400, 500):  # strokes running into the last two walls
+        mask[150:153, x - 30 : x] = True
+    cleaned, combs = remove_lines(mask, 70.0, 3.0, 1.6)
+    assert [(box.x0, box.x1) for box in combs] == [(101, 501)]
+    assert not cleaned[130:148, 400:403].any() and not cleaned[130:148, 500:503].any()
+    assert cleaned[150:153, 370:400].all() and cleaned[150:153, 470:500].all()
