@@ -425,21 +425,34 @@ a speck, or a piece of a broken digit left unjoined (printed letters are at leas
 as tall as the capitals and digits beside them)."""
 
 
+UNSURE_DIGIT = 0.9
+"""A field holding a mark and a digit the model is less than this sure of is text when
+its marks are at least as many as its sure digits: the letters of a word that pass for
+digits mostly pass unsurely (DATE: the E a mark, the D a 0 at 0.81, the A a 4 at 0.68,
+the T a 7 at 1.0), while a number with a stray mark in it reads surely."""
+
+
 def _text_fields(
     candidates: list[tuple[ResultRow, bool]], tallest: dict[tuple[int, int], int], letters: set[int] = frozenset()
 ) -> set[tuple[int, int]]:
     """Fields with TEXT_MARKS marks of TEXT_MARK_HEIGHT or more (or more marks than
-    digits), a sure letter counting for all of them (``letters``: their numbers among
-    the candidates, see SURE_LETTER); ``tallest`` is each field's tallest glyph."""
-    marks: dict[tuple[int, int], list[int]] = {}
+    digits, or as many as its sure digits beside an unsure one, see UNSURE_DIGIT), a sure
+    letter counting for all of them (``letters``: their numbers among the candidates,
+    see SURE_LETTER); ``tallest`` is each field's tallest glyph."""
+    marks: dict[tuple[int, int], list[int]] = {}  # field -> [digits, marks, unsure digits]
     for k, (row, rejected) in enumerate(candidates):
         key = (row.line, row.field)
-        counts = marks.setdefault(key, [0, 0])
+        counts = marks.setdefault(key, [0, 0, 0])
         if not rejected:
             counts[0] += 1
+            counts[2] += row.confidence < UNSURE_DIGIT
         elif row.height >= TEXT_MARK_HEIGHT * tallest[key]:
             counts[1] += TEXT_MARKS if k in letters else 1
-    return {key for key, (digits, other) in marks.items() if other >= TEXT_MARKS or other > digits}
+    return {
+        key
+        for key, (digits, other, unsure) in marks.items()
+        if other >= TEXT_MARKS or other > digits or (other and unsure and other >= digits - unsure)
+    }
 
 
 SEGMENT_PENALTY = 0.1

@@ -490,3 +490,23 @@ def test_one_sure_letter_makes_a_word_text_but_a_frame_round_a_digit_does_not():
     assert [r.digit for r in page_rows("f.png", 1, ted, keep_rejected=False) if r.x is not None] == []
     framed = [reading(0, 0, NOT_A_DIGIT, 0.995, width=56, height=62), reading(1, 8, 5, 0.98, width=40, height=50)]
     assert [r.digit for r in page_rows("f.png", 1, framed, keep_rejected=False)] == [5]
+
+
+def test_a_word_whose_letters_pass_unsurely_for_digits_is_text_but_a_number_with_a_mark_is_not():
+    """DATE in block capitals: the D reads as a 0 and the A as a 4, both unsurely, the T
+    as a sure 7, the E as a mark. A mark and as many of them as sure digits make the
+    field a word. A number holding one mark beside sure digits stays a number, and so
+    does one with an unsure digit among more sure ones."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, page_rows
+    from batchreader.segment import Piece
+
+    def field(*readings):
+        slots = []
+        for k, (value, sure) in enumerate(readings):
+            box = Candidate(k, 0, 1, Piece.WHOLE, 1, 1, 60 * k, 100, 40, 60)
+            slots.append([(box, _probs(value, sure), value == NOT_A_DIGIT)])
+        return [r.digit for r in page_rows("f.png", 1, slots, keep_rejected=False) if r.x is not None]
+
+    assert field((0, 0.81), (4, 0.68), (7, 1.0), (NOT_A_DIGIT, 0.9)) == []
+    assert field((3, 0.99), (NOT_A_DIGIT, 0.9), (8, 0.97)) == [3, 8]
+    assert field((3, 0.99), (5, 0.7), (NOT_A_DIGIT, 0.9), (8, 0.97)) == [3, 5, 8]
