@@ -58,6 +58,9 @@ class Candidate(NamedTuple):
     fragment: bool = False
     """A piece too small to be a digit by itself (see :class:`batchreader.segment.Glyph`):
     read only joined to a neighbour, alone it is a mark."""
+    boxed: bool = False
+    """In a printed comb box: its field's cells may hold marks beside digits (see
+    :func:`_text_fields`)."""
 
 
 @dataclass
@@ -231,7 +234,8 @@ def _same_glyph(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _candidates(slot: int, found: list[tuple[int, int, Piece, Glyph]]) -> list[tuple[Candidate, Glyph]]:
     return [
-        (Candidate(slot, s, e, k, g.line, g.field, g.x, g.y, g.width, g.height, g.fragment), g) for s, e, k, g in found
+        (Candidate(slot, s, e, k, g.line, g.field, g.x, g.y, g.width, g.height, g.fragment, g.boxed), g)
+        for s, e, k, g in found
     ]
 
 
@@ -316,7 +320,7 @@ SURE_LETTER = 0.99
 its field text. Words in block capitals have letters whose strokes read as digits (TED:
 T a 7, D a 0) beside one the model knows (E); a number holding one unreadable glyph is
 mostly unsure of it. A mark enclosing another glyph of its field is no letter: it is a
-box's frame left round its digit."""
+box's frame left round its digit. Nor is a mark in a comb cell (see :func:`_text_fields`)."""
 
 
 def page_rows(
@@ -352,7 +356,7 @@ def page_rows(
                 second_digit=int(second),
                 second_confidence=float(digit_probs[second]),
             )
-            if rejected and _sure_mark(box, p) and p[NOT_A_DIGIT] >= SURE_LETTER:
+            if rejected and _sure_mark(box, p) and p[NOT_A_DIGIT] >= SURE_LETTER and not box.boxed:
                 letters.add(len(candidates))
             candidates.append((row, rejected))
     tallest: dict[tuple[int, int], int] = {}
@@ -361,7 +365,8 @@ def page_rows(
         tallest[key] = max(tallest.get(key, 0), row.height)
     # a box's frame left standing round its digit is no letter
     letters = {k for k in letters if not any(_encloses(candidates[k][0], row) for row, _ in candidates)}
-    text_fields = _text_fields(candidates, tallest, letters) | set(printed)
+    boxed = {(box.line, box.field) for slot in chosen for box, _, _ in slot if box.boxed}
+    text_fields = _text_fields(candidates, tallest, letters, boxed) | set(printed)
     text_fields |= _small_fields(candidates, text_fields)
     # a hesitant non-digit inside a handwritten number is one of its digits (print and
     # marks do not sit between the digits of one number); a piece too short to be a
@@ -433,12 +438,16 @@ the T a 7 at 1.0), while a number with a stray mark in it reads surely."""
 
 
 def _text_fields(
-    candidates: list[tuple[ResultRow, bool]], tallest: dict[tuple[int, int], int], letters: set[int] = frozenset()
+    candidates: list[tuple[ResultRow, bool]],
+    tallest: dict[tuple[int, int], int],
+    letters: set[int] = frozenset(),
+    boxed: set[tuple[int, int]] = frozenset(),
 ) -> set[tuple[int, int]]:
-    """Fields with TEXT_MARKS marks of TEXT_MARK_HEIGHT or more (or more marks than
-    digits, or as many as its sure digits beside an unsure one, see UNSURE_DIGIT), a sure
+    """Fields with more marks of TEXT_MARK_HEIGHT or more than digits, or TEXT_MARKS of
+    them, or as many as their sure digits beside an unsure one (see UNSURE_DIGIT), a sure
     letter counting for all of them (``letters``: their numbers among the candidates,
-    see SURE_LETTER); ``tallest`` is each field's tallest glyph."""
+    see SURE_LETTER); ``tallest`` is each field's tallest glyph. In ``boxed`` fields (comb
+    boxes) only the first holds: a cell crossed out or ticked is no letter of a word."""
     marks: dict[tuple[int, int], list[int]] = {}  # field -> [digits, marks, unsure digits]
     for k, (row, rejected) in enumerate(candidates):
         key = (row.line, row.field)
@@ -451,7 +460,8 @@ def _text_fields(
     return {
         key
         for key, (digits, other, unsure) in marks.items()
-        if other >= TEXT_MARKS or other > digits or (other and unsure and other >= digits - unsure)
+        if other > digits
+        or (key not in boxed and (other >= TEXT_MARKS or (other and unsure and other >= digits - unsure)))
     }
 
 
@@ -462,6 +472,11 @@ when its pieces are clearly surer than the whole (halves of a 0 look like digits
 
 ONE_CHARACTER = 1.15
 """Widest glyph (in heights) that is taken for a single character when it is not a digit."""
+
+BOXED_MARK = 1.8
+"""...and in a comb box, where one cell holds one character and digits do not run into
+each other: an X or a tick across a cell is flatter than a letter, and cut up, its
+halves read as a 7 and a 6, or two 1s."""
 
 SURE_MARK = 0.9
 """A glyph the model takes for a non-digit at least this surely is not cut into digits."""
@@ -604,7 +619,12 @@ def _cutting_cost(p: np.ndarray) -> float:
 
 def _sure_mark(box: Candidate, p: np.ndarray) -> bool:
     """A whole glyph, no wider than one character, that the model surely takes for a mark."""
-    return box.kind == Piece.WHOLE and p[NOT_A_DIGIT] >= SURE_MARK and box.width <= ONE_CHARACTER * box.height
+    return box.kind == Piece.WHOLE and p[NOT_A_DIGIT] >= SURE_MARK and box.width <= _one_character(box)
+
+
+def _one_character(box: Candidate) -> float:
+    """The widest a glyph can be as one character (see ONE_CHARACTER, BOXED_MARK)."""
+    return (BOXED_MARK if box.boxed else ONE_CHARACTER) * box.height
 
 
 def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) -> tuple[float, bool]:
@@ -617,7 +637,7 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
     and TOO_SHORT); so do pieces left as marks where glyphs could be joined (STRAY_COST).
     """
     digit_only = box.kind == Piece.JOINED or (
-        box.kind == Piece.WHOLE and box.width > ONE_CHARACTER * box.height and not _sure_scribble(box, p)
+        box.kind == Piece.WHOLE and box.width > _one_character(box) and not _sure_scribble(box, p)
     )
     q = p[:NOT_A_DIGIT] if digit_only else p[:TOUCHING]  # "touching digits" is never a reading
     share = box.height / tallest

@@ -46,6 +46,8 @@ class Glyph:
     None until asked for (see :func:`glyph_cuts`): most glyphs never need them."""
     fragment: bool = False
     """Too small to be a digit by itself: only ever read joined to a neighbour."""
+    boxed: bool = False
+    """Written in a printed comb box or row of cells (see :func:`order_glyphs`)."""
 
     @property
     def right(self) -> int:
@@ -650,7 +652,7 @@ def order_glyphs(
                     index = 0
             prev_box = box
             index += 1
-            g.line, g.field, g.index = line_no, field_no, index
+            g.line, g.field, g.index, g.boxed = line_no, field_no, index, box is not None
             ordered.append(g)
             prev = g
     return _attach_fragments(ordered, fragments, config) if fragments else ordered

@@ -61,6 +61,9 @@ class Style:
     dashes: bool = False
     """Numbers written in groups parted by handwritten dashes (a phone number 555-0192,
     a date 12-03-26): a dash is no digit, and the number is one field."""
+    cell_marks: float = 0.0
+    """Share of comb cells that hold an X, a tick or a dash instead of a digit (a cell
+    crossed out or left void on purpose): not to be read, nor to make the number text."""
     skew_deg: float = 0.0
     """Rotation of the whole page (random sign)."""
     letterhead: bool = False
@@ -92,6 +95,7 @@ STYLES: dict[str, Style] = {
     "short-combs": Style(name="short-combs", boxes="comb", digits_per_field=(2, 4), fields_per_row=(2, 3)),
     "dashes": Style(name="dashes", dashes=True, digits_per_field=(3, 6)),
     "words": Style(name="words", words=True),
+    "crossed-cells": Style(name="crossed-cells", boxes="comb", digits_per_field=(3, 6), cell_marks=0.2),
 }
 
 
@@ -172,6 +176,9 @@ def render_page(
             for index in range(1, n_digits + 1):
                 if used >= len(digits):
                     break
+                if style.boxes == "comb" and style.cell_marks and rng.random() < style.cell_marks:
+                    _draw_cell_mark(ink, x + (index - 1) * cell, base, cell, rng)
+                    continue
                 h = int(field_h * (rng.uniform(0.62, 0.75) if style.boxes else rng.uniform(0.9, 1.1)))
                 glyph = digit_ink(digits[used], h, style.pen, style.skipping)
                 gh, gw = glyph.shape
@@ -385,6 +392,24 @@ def _draw_word(ink, x, base, field_h, rng, limit) -> int:
         x += int(w + gap)
     np.maximum(ink, canvas.astype(np.float32) / 255.0, out=ink)
     return x + int(field_h * rng.uniform(1.0, 1.6))
+
+
+def _draw_cell_mark(ink, x, base, cell, rng) -> None:
+    """An X, a tick or a dash handwritten in the comb cell starting at ``x``."""
+    kind = int(rng.integers(3))
+    t = max(2, cell // 14)
+    m = int(cell * rng.uniform(0.15, 0.3))
+    top, bottom = base - int(cell * rng.uniform(0.2, 0.35)), base + int(cell * rng.uniform(0.2, 0.35))
+    canvas = np.zeros_like(ink, dtype=np.uint8)
+    if kind == 0:
+        cv2.line(canvas, (x + m, top), (x + cell - m, bottom), 255, t, cv2.LINE_AA)
+        cv2.line(canvas, (x + cell - m, top), (x + m, bottom), 255, t, cv2.LINE_AA)
+    elif kind == 1:
+        pts = np.array([[x + m, base], [x + cell // 2 - m // 2, bottom], [x + cell - m, top]], np.int32)
+        cv2.polylines(canvas, [pts], False, 255, t, cv2.LINE_AA)
+    else:
+        cv2.line(canvas, (x + m, base), (x + cell - m, base + int(rng.integers(-3, 4))), 255, t, cv2.LINE_AA)
+    np.maximum(ink, canvas.astype(np.float32) / 255.0, out=ink)
 
 
 def _draw_dash(ink, x, base, field_h, rng, spacing) -> int:

@@ -510,3 +510,39 @@ def test_a_word_whose_letters_pass_unsurely_for_digits_is_text_but_a_number_with
     assert field((0, 0.81), (4, 0.68), (7, 1.0), (NOT_A_DIGIT, 0.9)) == []
     assert field((3, 0.99), (NOT_A_DIGIT, 0.9), (8, 0.97)) == [3, 8]
     assert field((3, 0.99), (5, 0.7), (NOT_A_DIGIT, 0.9), (8, 0.97)) == [3, 5, 8]
+
+
+def test_marks_in_comb_cells_are_not_read_and_leave_the_digits_beside_them(tmp_path, mnist_subset):
+    """Comb cells holding an X, a tick or a dash instead of a digit: the marks are no
+    digits (cut up, an X's halves read as a 7 and a 6) and the digits in the other
+    cells are read (one sure mark made the whole number a word)."""
+    agreement = _read_style(tmp_path, mnist_subset, "crossed-cells", (1, 2), pages=2)
+    assert agreement.precision >= 0.99
+    assert agreement.digit_accuracy >= 0.97
+
+
+def test_a_comb_cell_mark_is_one_mark_and_no_letter():
+    """In a comb box, a sure mark up to BOXED_MARK heights wide stays whole (out of a
+    box, a glyph that wide may be touching digits the model takes for a scribble), and
+    marks make the number text only when they outnumber its digits: a crossed-out cell
+    is no letter of a word."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation, page_rows
+    from batchreader.segment import Piece
+
+    for boxed, kept_whole in ((True, True), (False, False)):
+        whole = Candidate(0, 0, 2, Piece.WHOLE, 1, 1, 0, 0, 75, 50, boxed=boxed)
+        halves = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 38 * i, 0, 37, 50, boxed=boxed) for i in range(2)]
+        chosen = best_segmentation([whole, *halves], [_probs(NOT_A_DIGIT, 0.995), _probs(7, 0.998), _probs(6, 0.84)])
+        assert (len(chosen) == 1 and chosen[0][2]) is kept_whole
+
+    def comb(*readings, boxed=True):
+        slots = []
+        for k, (value, sure) in enumerate(readings):
+            box = Candidate(k, 0, 1, Piece.WHOLE, 1, 1, 60 * k, 100, 40, 60, boxed=boxed)
+            slots.append([(box, _probs(value, sure), value == NOT_A_DIGIT)])
+        return [r.digit for r in page_rows("f.png", 1, slots, keep_rejected=False) if r.x is not None]
+
+    x, tick = (NOT_A_DIGIT, 0.995), (NOT_A_DIGIT, 0.95)
+    assert comb(x, tick, (4, 1.0), (1, 1.0), (5, 0.58)) == [4, 1, 5]
+    assert comb(x, tick, (4, 1.0), (1, 1.0), (5, 0.58), boxed=False) == []
+    assert comb(tick, x, (9, 1.0), tick) == []  # more marks than digits: a word, boxed or not
