@@ -8,6 +8,7 @@ Lengths are multiples of the page's handwriting height (see
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 
 import cv2
@@ -179,10 +180,7 @@ def _remove_separators(
     # a wall standing between two lines is a frame's (a comb's top and bottom): one such
     # is enough, when digits touch the frame's other walls (a box of two cells whose
     # second digit leans on the middle wall and crosses the end wall)
-    lines_of: dict[int, int] = {}
-    for ids in standing.values():
-        for i in ids:
-            lines_of[i] = lines_of.get(i, 0) + 1
+    lines_of = Counter(i for ids in standing.values() for i in ids)
     framed = {line for line, ids in standing.items() if any(lines_of[i] >= 2 for i in ids)}
     combs_found = {line for line, ids in standing.items() if len(ids) >= min_walls or line in framed}
     out = cleaned.copy()
@@ -219,9 +217,8 @@ def _remove_attached_walls(
     its walls run (the same rows) and how far apart they stand: a column that is ink
     over nine tenths of those rows, in a group no wider than a wall, within a cell of
     the comb's walls (the free ones and those found so) and between the ends of its
-    ``line`` (columns), is a wall. Digit
-    strokes crossing it are closed across the gap again. Returns the erased walls'
-    columns (an end wall widens the comb's extent).
+    ``line`` (columns), is a wall. Digit strokes crossing it are closed across the gap
+    again. Returns the erased walls' columns (an end wall widens the comb's extent).
     """
     xs = np.sort(walls[:, cv2.CC_STAT_LEFT] + walls[:, cv2.CC_STAT_WIDTH] // 2)
     top = int(np.median(walls[:, cv2.CC_STAT_TOP]))
@@ -245,16 +242,13 @@ def _remove_attached_walls(
     centres = [x0 + (start + stop) // 2 for start, stop in groups]
     left, right = int(xs[0]), int(xs[-1])
     taken = set()
-    for k in sorted(range(len(groups)), key=lambda k: centres[k]):  # rightwards, chaining
-        if left - reach <= centres[k] <= right + reach:
-            taken.add(k)
-            right = max(right, centres[k])
-    for k in sorted(range(len(groups)), key=lambda k: -centres[k]):  # leftwards
-        if left - reach <= centres[k] <= right + reach:
-            taken.add(k)
-            left = min(left, centres[k])
+    for order in (range(len(groups)), reversed(range(len(groups)))):  # rightwards, then leftwards
+        for k in order:
+            if left - reach <= centres[k] <= right + reach:
+                taken.add(k)
+                left, right = min(left, centres[k]), max(right, centres[k])
     erased = np.zeros_like(window)
-    for k in sorted(taken):
+    for k in taken:
         start, stop = groups[k]
         erased[:, start:stop] = window[:, start:stop]
     columns = [centres[k] for k in sorted(taken)]
