@@ -507,7 +507,7 @@ def _join(glyphs: list[Glyph]) -> Glyph:
         view = ink[g.y - y0 : g.bottom - y0, g.x - x0 : g.right - x0]
         np.maximum(view, g.ink, out=view)
     first = glyphs[0]
-    return Glyph(x0, y0, x1 - x0, y1 - y0, ink, first.line, first.field, first.index)
+    return Glyph(x0, y0, x1 - x0, y1 - y0, ink, first.line, first.field, first.index, boxed=first.boxed)
 
 
 def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, Piece, Glyph]]:
@@ -592,7 +592,14 @@ def _piece(glyph: Glyph, ink: np.ndarray) -> Glyph | None:
         return None
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     return Glyph(
-        glyph.x + int(cols[0]), glyph.y + int(rows[0]), ink.shape[1], ink.shape[0], ink, glyph.line, glyph.field
+        glyph.x + int(cols[0]),
+        glyph.y + int(rows[0]),
+        ink.shape[1],
+        ink.shape[0],
+        ink,
+        glyph.line,
+        glyph.field,
+        boxed=glyph.boxed,
     )
 
 
