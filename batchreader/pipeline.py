@@ -630,8 +630,9 @@ def _one_character(box: Candidate) -> float:
 def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) -> tuple[float, bool]:
     """A candidate's score on a segmentation path, and whether it can only be a mark.
 
-    A glyph wider than one character is never taken whole as a non-digit (touching
-    digits look like a scribble as a whole, so its pieces must speak for themselves),
+    A glyph wider than one character (see :func:`_one_character`) is never taken whole
+    as a non-digit (touching digits look like a scribble as a whole, so its pieces must
+    speak for themselves),
     and neither are joined glyphs (joining exists to find a digit, not to hide two).
     Pieces much shorter than the slot's glyphs pay for reading as digits (see SHORT
     and TOO_SHORT); so do pieces left as marks where glyphs could be joined (STRAY_COST).
