@@ -356,7 +356,7 @@ def page_rows(
                 second_digit=int(second),
                 second_confidence=float(digit_probs[second]),
             )
-            if rejected and _sure_mark(box, p) and p[NOT_A_DIGIT] >= SURE_LETTER and not box.boxed:
+            if rejected and _sure_mark(box, p) and p[NOT_A_DIGIT] >= SURE_LETTER:
                 letters.add(len(candidates))
             candidates.append((row, rejected))
     tallest: dict[tuple[int, int], int] = {}
@@ -456,7 +456,7 @@ def _text_fields(
             counts[0] += 1
             counts[2] += row.confidence < UNSURE_DIGIT
         elif row.height >= TEXT_MARK_HEIGHT * tallest[key]:
-            counts[1] += TEXT_MARKS if k in letters else 1
+            counts[1] += TEXT_MARKS if k in letters and key not in boxed else 1
     return {
         key
         for key, (digits, other, unsure) in marks.items()
@@ -632,10 +632,10 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
 
     A glyph wider than one character (see :func:`_one_character`) is never taken whole
     as a non-digit (touching digits look like a scribble as a whole, so its pieces must
-    speak for themselves),
-    and neither are joined glyphs (joining exists to find a digit, not to hide two).
-    Pieces much shorter than the slot's glyphs pay for reading as digits (see SHORT
-    and TOO_SHORT); so do pieces left as marks where glyphs could be joined (STRAY_COST).
+    speak for themselves), and neither are joined glyphs (joining exists to find a
+    digit, not to hide two). Pieces much shorter than the slot's glyphs pay for reading
+    as digits (see SHORT and TOO_SHORT); so do pieces left as marks where glyphs could be
+    joined (STRAY_COST).
     """
     digit_only = box.kind == Piece.JOINED or (
         box.kind == Piece.WHOLE and box.width > _one_character(box) and not _sure_scribble(box, p)
