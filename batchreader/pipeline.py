@@ -630,16 +630,16 @@ def _one_character(box: Candidate) -> float:
 def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) -> tuple[float, bool]:
     """A candidate's score on a segmentation path, and whether it can only be a mark.
 
-    A glyph wider than one character (see :func:`_one_character`) is never taken whole
-    as a non-digit (touching digits look like a scribble as a whole, so its pieces must
-    speak for themselves), and neither are joined glyphs (joining exists to find a
+    A glyph wider than one character (see :func:`_one_character`) is never taken as a
+    non-digit, whole (touching digits look like a scribble as a whole, so its pieces
+    must speak for themselves; a long sure scribble excepted) or cut (a piece that wide
+    is digits still joined: taken as one mark, it hid "00" and left the field's last
+    digits beside two marks, text); neither are joined glyphs (joining exists to find a
     digit, not to hide two). Pieces much shorter than the slot's glyphs pay for reading
     as digits (see SHORT and TOO_SHORT); so do pieces left as marks where glyphs could be
     joined (STRAY_COST).
     """
-    digit_only = box.kind == Piece.JOINED or (
-        box.kind == Piece.WHOLE and box.width > _one_character(box) and not _sure_scribble(box, p)
-    )
+    digit_only = box.kind == Piece.JOINED or (box.width > _one_character(box) and not _sure_scribble(box, p))
     q = p[:NOT_A_DIGIT] if digit_only else p[:TOUCHING]  # "touching digits" is never a reading
     share = box.height / tallest
     mark = box.fragment or (share < TOO_SHORT and (box.kind != Piece.WHOLE or joinable))

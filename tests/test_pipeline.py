@@ -358,6 +358,29 @@ def test_a_narrow_glyph_the_model_half_takes_for_a_mark_stays_one_mark():
         assert [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen] == [NOT_A_DIGIT]
 
 
+def test_a_piece_wider_than_one_character_is_no_mark():
+    """Thick digits written into each other ("00666", seen on the touching benchmark): one
+    cut leaves a piece 1.7 heights wide that the model surely calls a mark. Such a piece
+    was as good as a sure digit on a path, so two marks beat "0" and "6" and the field
+    was lost as text. A piece, like a whole glyph, wider than one character is digits or
+    nothing."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation
+    from batchreader.segment import Piece
+
+    whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 270, 80)
+    marks = [
+        (Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 70, 80), _probs(NOT_A_DIGIT, 0.99)),
+        (Candidate(0, 1, 3, Piece.CUT, 1, 1, 70, 0, 137, 80), _probs(NOT_A_DIGIT, 0.998)),
+    ]
+    digits = [
+        (Candidate(0, 0, 2, Piece.CUT, 1, 1, 0, 0, 90, 80), _probs(0, 0.999)),
+        (Candidate(0, 2, 3, Piece.CUT, 1, 1, 90, 0, 60, 80), _probs(6, 0.9)),
+    ]
+    boxes, probs = zip(*[(whole, _probs(NOT_A_DIGIT, 0.65, 0.33)), *marks, *digits])
+    chosen = best_segmentation(list(boxes), list(probs))
+    assert [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen] == [0, 6]
+
+
 def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_digits():
     """Five digits written into each other, 3.6 heights long: the model learnt "touching
     digits" from runs of two and three and calls this one a scribble (0.9). Its pieces
