@@ -498,6 +498,12 @@ digits, SURE_PIECES sure on average (a signature's pieces are letters and marks)
 
 SURE_PIECES = 0.9
 
+HIDDEN_TOUCHING = 0.1
+"""A glyph the model takes for a mark, with at least this chance of being touching
+digits (a 0 with a 1 leaning on it: a mark at 0.67, touching digits at 0.33), is read
+as digits when its best split gives sure ones (SURE_PIECES), not all 1s: the strokes of
+a block capital (H, N, V) read as sure 1s too."""
+
 TOO_SHORT = 0.5
 """A piece shorter than this share of its slot's tallest glyph is no digit by itself
 (the tail of a 2 cut off, a fragment of a broken stroke): at best a mark."""
@@ -527,7 +533,8 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
     A glyph no wider than one character that the model surely takes for a non-digit (a
     printed N, a letter) is not cut: its strokes alone would pass for 1s. A glyph whose
     best cut leaves only marks is read whole. A long glyph the model takes for a
-    scribble is cut when its pieces are sure digits (see SURE_PIECES).
+    scribble, or a glyph it half takes for touching digits, is cut when its pieces are
+    sure digits (see :func:`_digits_behind_marks`).
     """
     uncut = [(b.start, b.end) for b, p in zip(boxes, probs) if _sure_mark(b, p)]
     tallest = max(b.height for b in boxes if b.kind != Piece.CUT)
@@ -547,13 +554,7 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
         if mark:
             marks.add(r)
         pieces.setdefault(box.end, []).append((box.start, score, r))
-    path = _best_path(pieces, last)
-    if path == [0] and _sure_scribble(boxes[0], probs[0]):
-        # a long glyph the model takes for a scribble: a run of digits all the same if
-        # the pieces of its best split are sure digits (see SURE_PIECES)
-        split = _best_path({end: [c for c in found if c[2] != 0] for end, found in pieces.items()}, last)
-        if split and not marks.intersection(split) and _sure_digits([probs[r] for r in split]):
-            path = split
+    path = _digits_behind_marks(boxes, probs, pieces, _best_path(pieces, last), marks)
     chosen = [(boxes[r], probs[r], r in marks or _not_a_digit(probs[r])) for r in path]
     if len(chosen) > 1 and all(rejected for *_, rejected in chosen) and boxes[0].kind == Piece.WHOLE:
         # a glyph cut into nothing but marks is one glyph the model is unsure of (a 7
@@ -564,14 +565,46 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
     return chosen
 
 
-def _best_path(pieces: dict[int, list[tuple[int, float, int]]], last: int) -> list[int]:
-    """The rows of the highest-scoring chain of pieces from point 0 to ``last`` (dynamic
-    programming over the points; ``pieces`` maps an end point to its (start, score, row)
-    candidates); empty when no chain reaches ``last``."""
-    best: dict[int, tuple[float, int, int]] = {0: (0.0, -1, -1)}  # point -> (total, previous point, row)
-    for end in range(1, last + 1):
+def _digits_behind_marks(
+    boxes: list[Candidate],
+    probs: list[np.ndarray],
+    pieces: dict[int, list[tuple[int, float, int]]],
+    path: list[int],
+    marks: set[int],
+) -> list[int]:
+    """``path`` with each whole glyph on it that the model takes for a mark, but that may
+    be digits, replaced by its best split when the split reads as sure digits (see
+    SURE_PIECES): a long scribble (see SURE_SCRIBBLE), or a glyph the model half takes
+    for touching digits (see HIDDEN_TOUCHING) whose split is not all 1s."""
+    out = []
+    for r in path:
+        box, p = boxes[r], probs[r]
+        scribble = _sure_scribble(box, p)
+        if scribble or (box.kind == Piece.WHOLE and _not_a_digit(p) and p[TOUCHING] >= HIDDEN_TOUCHING):
+            split = _best_path(pieces, box.end, first=box.start, skip=r)
+            if (
+                split
+                and not marks.intersection(split)
+                and _sure_digits([probs[k] for k in split])
+                and (scribble or any(int(np.argmax(probs[k])) != 1 for k in split))
+            ):
+                out.extend(split)
+                continue
+        out.append(r)
+    return out
+
+
+def _best_path(
+    pieces: dict[int, list[tuple[int, float, int]]], last: int, first: int = 0, skip: int | None = None
+) -> list[int]:
+    """The rows of the highest-scoring chain of pieces from point ``first`` to ``last``
+    (dynamic programming over the points; ``pieces`` maps an end point to its (start,
+    score, row) candidates), leaving out the row ``skip``; empty when no chain reaches
+    ``last``."""
+    best: dict[int, tuple[float, int, int]] = {first: (0.0, -1, -1)}  # point -> (total, previous point, row)
+    for end in range(first + 1, last + 1):
         for start, score, row in pieces.get(end, []):
-            if start in best:
+            if start in best and row != skip:
                 total = best[start][0] + score
                 if end not in best or total > best[end][0]:
                     best[end] = (total, start, row)
@@ -579,7 +612,7 @@ def _best_path(pieces: dict[int, list[tuple[int, float, int]]], last: int) -> li
         return []
     rows = []
     point = last
-    while point > 0:
+    while point > first:
         _, point, row = best[point]
         rows.append(row)
     return rows[::-1]

@@ -381,6 +381,26 @@ def test_a_piece_wider_than_one_character_is_no_mark():
     assert [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen] == [0, 6]
 
 
+def test_a_glyph_the_model_half_takes_for_touching_digits_is_read_when_its_pieces_are_sure():
+    """A 1 leaning on a 0 (seen on the touching benchmark): the model calls the pair a
+    mark (0.67) or touching digits (0.33), and its pieces are a sure 0 and a sure 1. It is
+    read as "01". Pieces that are all 1s (the strokes of a block capital H or V) leave it
+    a mark, and so does a glyph the model hardly takes for touching digits."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation
+    from batchreader.segment import Piece
+
+    whole = Candidate(0, 0, 2, Piece.WHOLE, 1, 1, 0, 0, 56, 71)
+    left = Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 41, 70)
+    right = Candidate(0, 1, 2, Piece.CUT, 1, 1, 41, 0, 15, 70)
+    for p_whole, left_digit, expected in [
+        (_probs(NOT_A_DIGIT, 0.67, 0.33), 0, [0, 1]),
+        (_probs(NOT_A_DIGIT, 0.67, 0.33), 1, [NOT_A_DIGIT]),
+        (_probs(NOT_A_DIGIT, 0.9, 0.05), 0, [NOT_A_DIGIT]),
+    ]:
+        chosen = best_segmentation([whole, left, right], [p_whole, _probs(left_digit, 0.999), _probs(1, 0.999)])
+        assert [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen] == expected
+
+
 def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_digits():
     """Five digits written into each other, 3.6 heights long: the model learnt "touching
     digits" from runs of two and three and calls this one a scribble (0.9). Its pieces
