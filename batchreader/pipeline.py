@@ -514,6 +514,15 @@ cost (SHORT_COST per unit of height missing): a line's digits are of one size.""
 
 SHORT_COST = 2.0
 
+WIDEST_USUAL = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
+"""Per digit, the width (in heights) that only 1% of MNIST's training digits exceed
+(``benchmarks/digit_widths.py``). A reading wider than that pays WIDE_COST per unit of
+relative width beyond it: where touching digits could be parted two ways that read
+equally surely, "7" "3" with the 7 taking in the left half of an 8 beside it (1.3
+heights wide) against "7" "8", the usual shapes win."""
+
+WIDE_COST = 2.0
+
 STRAY_COST = 0.5
 """Cost of leaving a piece unread as a mark in a cluster of glyphs that could be joined
 into one digit: a fine pen breaks a 6 into an arc that reads as 1 and a loop that
@@ -670,7 +679,7 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
     digits beside two marks, text); neither are joined glyphs (joining exists to find a
     digit, not to hide two). Pieces much shorter than the slot's glyphs pay for reading
     as digits (see SHORT and TOO_SHORT); so do pieces left as marks where glyphs could be
-    joined (STRAY_COST).
+    joined (STRAY_COST), and readings unusually wide for their digit (WIDEST_USUAL).
     """
     digit_only = box.kind == Piece.JOINED or (box.width > _one_character(box) and not _sure_scribble(box, p))
     q = p[:NOT_A_DIGIT] if digit_only else p[:TOUCHING]  # "touching digits" is never a reading
@@ -682,7 +691,9 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
     elif int(np.argmax(q)) == NOT_A_DIGIT:
         likely, cost = float(q.max()), stray
     else:
+        digit = int(np.argmax(q))
         likely, cost = float(q.max()), SHORT_COST * max(0.0, SHORT - share)
+        cost += WIDE_COST * max(0.0, box.width / box.height / WIDEST_USUAL[digit] - 1.0)
     return float(np.log(max(likely, 1e-9))) - SEGMENT_PENALTY - cost, mark
 
 

@@ -401,6 +401,24 @@ def test_a_glyph_the_model_half_takes_for_touching_digits_is_read_when_its_piece
         assert [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen] == expected
 
 
+def test_of_two_cuts_that_read_equally_surely_the_one_with_usual_widths_wins():
+    """A 7 written into an 8 (seen on the touching benchmark): cut through the 8's left
+    half, the pair reads "7" (0.977) "3" (1.0), as surely as "7" (1.0) "8" (0.966) cut
+    between them. A 7 1.3 heights wide is wider than 99% of MNIST's 7s; "78" wins."""
+    from batchreader.pipeline import Candidate, best_segmentation
+    from batchreader.segment import Piece
+
+    whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 148, 91)
+    seven_wide = Candidate(0, 0, 2, Piece.CUT, 1, 1, 0, 0, 115, 87)
+    three = Candidate(0, 2, 3, Piece.CUT, 1, 1, 105, 0, 43, 86)
+    seven = Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 79, 86)
+    eight = Candidate(0, 1, 3, Piece.CUT, 1, 1, 79, 0, 69, 86)
+    boxes = [whole, seven_wide, three, seven, eight]
+    probs = [_probs(0, 0.02, 0.9), _probs(7, 0.977), _probs(3, 1.0), _probs(7, 1.0), _probs(8, 0.966)]
+    chosen = best_segmentation(boxes, probs)
+    assert [int(np.argmax(q)) for _, q, _ in chosen] == [7, 8]
+
+
 def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_digits():
     """Five digits written into each other, 3.6 heights long: the model learnt "touching
     digits" from runs of two and three and calls this one a scribble (0.9). Its pieces
