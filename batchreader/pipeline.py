@@ -498,6 +498,14 @@ digits, SURE_PIECES sure on average (a signature's pieces are letters and marks)
 
 SURE_PIECES = 0.9
 
+SURE_WORD = 0.95
+NOT_TOUCHING = 0.02
+"""A glyph of any width the model takes for a mark at least SURE_WORD surely, giving
+touching digits at most NOT_TOUCHING, is taken like a scribble: letters written into
+each other (the AN of VAN, which cut reads "4" "1" "1"). Touching digits keep some
+chance of touching digits with the model however they look (00666: 0.33; five digits
+in a run: 0.06)."""
+
 HIDDEN_TOUCHING = 0.1
 """A glyph the model takes for a mark, with at least this chance of being touching
 digits (a 0 with a 1 leaning on it: a mark at 0.67, touching digits at 0.33), is read
@@ -629,8 +637,12 @@ def _best_path(
 
 def _sure_scribble(box: Candidate, p: np.ndarray) -> bool:
     """A whole glyph long enough for a signature that the model surely takes for a mark
-    (see SURE_SCRIBBLE)."""
-    return box.kind == Piece.WHOLE and p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height
+    (see SURE_SCRIBBLE), or one it takes for a mark and hardly for touching digits (see
+    SURE_WORD)."""
+    if box.kind != Piece.WHOLE:
+        return False
+    word = p[NOT_A_DIGIT] >= SURE_WORD and p[TOUCHING] <= NOT_TOUCHING
+    return word or (p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height)
 
 
 def _sure_digits(probs: list[np.ndarray]) -> bool:

@@ -419,6 +419,27 @@ def test_of_two_cuts_that_read_equally_surely_the_one_with_usual_widths_wins():
     assert [int(np.argmax(q)) for _, q, _ in chosen] == [7, 8]
 
 
+def test_letters_run_together_that_the_model_is_sure_of_stay_one_mark():
+    """The AN of a handwritten VAN: one glyph 1.6 heights wide, a mark to the model at
+    0.99 and touching digits at 0.01. Too wide for one character, it used to be cut,
+    and its A read as a 4. Now it stays a mark; the same glyph given a tenth's chance of
+    touching digits is still cut."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation
+    from batchreader.segment import Piece
+
+    whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 122, 78)
+    a = Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 50, 76)
+    n = Candidate(0, 1, 3, Piece.CUT, 1, 1, 33, 0, 89, 78)
+    stems = [Candidate(0, 1, 2, Piece.CUT, 1, 1, 33, 0, 17, 76), Candidate(0, 2, 3, Piece.CUT, 1, 1, 96, 0, 26, 78)]
+    pieces = [_probs(4, 0.94), _probs(NOT_A_DIGIT, 0.97), _probs(1, 0.99), _probs(1, 0.99)]
+    for p_whole, expected in [
+        (_probs(NOT_A_DIGIT, 0.99, 0.01), [NOT_A_DIGIT]),
+        (_probs(NOT_A_DIGIT, 0.9, 0.1), [4, NOT_A_DIGIT]),
+    ]:
+        chosen = best_segmentation([whole, a, n, *stems], [p_whole, *pieces])
+        assert [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen] == expected
+
+
 def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_digits():
     """Five digits written into each other, 3.6 heights long: the model learnt "touching
     digits" from runs of two and three and calls this one a scribble (0.9). Its pieces
