@@ -591,8 +591,9 @@ def _digits_behind_marks(
 ) -> list[int]:
     """``path`` with each whole glyph on it that the model takes for a mark, but that may
     be digits, replaced by its best split when the split reads as sure digits (see
-    SURE_PIECES): a long scribble (see SURE_SCRIBBLE), or a glyph the model half takes
-    for touching digits (see HIDDEN_TOUCHING) whose split is not all 1s."""
+    SURE_PIECES): a long scribble or letters run together (see :func:`_sure_scribble`),
+    or a glyph the model half takes for touching digits (see HIDDEN_TOUCHING) whose split
+    is not all 1s."""
     out = []
     for r in path:
         box, p = boxes[r], probs[r]
@@ -698,14 +699,14 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
     share = box.height / tallest
     mark = box.fragment or (share < TOO_SHORT and (box.kind != Piece.WHOLE or joinable))
     stray = STRAY_COST if joinable else 0.0
+    reading = int(np.argmax(q))
     if mark:
         likely, cost = float(p[NOT_A_DIGIT]), stray
-    elif int(np.argmax(q)) == NOT_A_DIGIT:
-        likely, cost = float(q.max()), stray
+    elif reading == NOT_A_DIGIT:
+        likely, cost = float(q[reading]), stray
     else:
-        digit = int(np.argmax(q))
-        likely, cost = float(q.max()), SHORT_COST * max(0.0, SHORT - share)
-        cost += WIDE_COST * max(0.0, box.width / box.height / WIDEST_USUAL[digit] - 1.0)
+        likely, cost = float(q[reading]), SHORT_COST * max(0.0, SHORT - share)
+        cost += WIDE_COST * max(0.0, box.width / box.height / WIDEST_USUAL[reading] - 1.0)
     return float(np.log(max(likely, 1e-9))) - SEGMENT_PENALTY - cost, mark
 
 
