@@ -163,21 +163,44 @@ def apply_corrections_command(ctx, results, corrections, out) -> None:
 @click.option("--steps-per-epoch", type=click.IntRange(1, None), help="Limit steps per epoch (quick trial runs).")
 @click.option("--validation-size", default=5000, show_default=True, type=click.IntRange(1, None))
 @click.option(
+    "--touching-ones",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of the generated touching-digit samples in which one digit is a 1.",
+)
+@click.option(
     "--corrections",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Fine-tune --model on a corrections CSV from the review report instead of training anew.",
 )
 @click.option("--scans", type=click.Path(path_type=Path), help="With --corrections: the folder that was scanned.")
 @click.option(
-    "--model", type=click.Path(path_type=Path), help="With --corrections: model to fine-tune (default: shipped)."
+    "--model",
+    type=click.Path(path_type=Path),
+    help="Model to start from: trained on with MNIST instead of from random weights; with --corrections, "
+    "the model to fine-tune (default: shipped).",
 )
 @click.option("--dpi", default=PDF_DPI, show_default=True, type=click.IntRange(50, 1200), help="PDF dpi of the scan.")
 def train(
-    data, out, epochs, batch_size, learning_rate, seed, steps_per_epoch, validation_size, corrections, scans, model, dpi
+    data,
+    out,
+    epochs,
+    batch_size,
+    learning_rate,
+    seed,
+    steps_per_epoch,
+    validation_size,
+    touching_ones,
+    corrections,
+    scans,
+    model,
+    dpi,
 ) -> None:
     """Train the digit classifier on MNIST and write the model with its card.
 
-    With --corrections, fine-tune an existing model on the digits a person corrected,
+    With --model, train that model on (say a few epochs at a lower --learning-rate)
+    instead of starting from random weights. With --corrections, fine-tune an existing model on the digits a person corrected,
     mixed with MNIST, and report accuracy before and after.
     """
     from batchreader.training import TrainConfig, load_mnist
@@ -204,8 +227,9 @@ def train(
         seed=seed,
         steps_per_epoch=steps_per_epoch,
         validation_size=validation_size,
+        touching_ones=touching_ones,
     )
-    card = run_train(out, load_mnist(data), config, command=command)
+    card = run_train(out, load_mnist(data), config, command=command, init=model)
     test = card["metrics"]["mnist_test"]
     click.echo(
         f"wrote {out}: MNIST test accuracy {test['accuracy']:.4f}, "

@@ -18,7 +18,7 @@ from batchreader.atomic import AtomicOutput
 from batchreader.errors import DataError
 from batchreader.evaluation import Scores, fit_temperature, score
 from batchreader.model import CLASS_NAMES, NOT_A_DIGIT, TOUCHING, build_model
-from batchreader.modelcard import card_path, sha256_file, write_json_atomic
+from batchreader.modelcard import card_path, read_card, sha256_file, write_json_atomic
 from batchreader.tensorflow_env import import_keras
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,16 @@ class TrainConfig:
     learning_rate: float = 2e-3
     seed: int = 1
     validation_size: int = 5000
+    validation_seed: int = 1
+    """The validation split's own seed, whatever ``seed`` is: a model trained on from
+    another (``train(init=...)``) must be validated on digits neither run trained on."""
     steps_per_epoch: int | None = None
     """Limit steps per epoch (tiny runs for tests); None means the whole training split."""
     nondigit_share: float = 0.08
     touching_share: float = 0.06
+    touching_ones: float = 0.5
+    """Share of the touching samples in which one digit is a 1 (see
+    :func:`batchreader.augment.augment_batch`)."""
     patience: int = 8
 
 
@@ -104,6 +110,7 @@ def _batches(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, seed: int):
             rng,
             nondigit_share=cfg.nondigit_share,
             touching_share=cfg.touching_share,
+            touching_ones=cfg.touching_ones,
             not_a_digit=NOT_A_DIGIT,
             touching=TOUCHING,
         )
@@ -124,12 +131,16 @@ def train(
     data: Mnist,
     config: TrainConfig | None = None,
     command: str | None = None,
+    init: Path | None = None,
 ) -> dict[str, Any]:
     """Train a model on ``data``, calibrate it, score it on the test split, and write
     ``out`` (``.keras``) with its card. Returns the card.
 
-    The MNIST test split is used only for the final scores; early stopping and the
-    temperature use a validation split taken from the training set.
+    From random weights, or from those of the model ``init`` (training it on, for
+    instance a few epochs at a lower rate with another mix of samples; its card is
+    named in the new one's). The MNIST test split is used only for the final scores;
+    early stopping and the temperature use a validation split taken from the training
+    set (see ``TrainConfig.validation_seed``).
     """
     keras = import_keras()
     import tensorflow as tf
@@ -140,8 +151,7 @@ def train(
         raise DataError(f"model file must end in .keras: {out}")
     keras.utils.set_random_seed(cfg.seed)
 
-    rng = np.random.default_rng(cfg.seed)
-    order = rng.permutation(len(data.x_train))
+    order = np.random.default_rng(cfg.validation_seed).permutation(len(data.x_train))
     n_val = min(cfg.validation_size, len(order) // 5)
     val_idx, train_idx = order[:n_val], order[n_val:]
     x_tr, y_tr = data.x_train[train_idx], data.y_train[train_idx].astype(np.int32)
@@ -149,7 +159,13 @@ def train(
     y_val = data.y_train[val_idx].astype(np.int32)
 
     steps = cfg.steps_per_epoch or max(1, len(x_tr) // cfg.batch_size)
-    model = build_model()
+    parent = None
+    if init is not None:
+        from batchreader.classify import load_keras_model
+
+        model, parent = load_keras_model(init), read_card(Path(init))  # the file checked against its card
+    else:
+        model = build_model()
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=cfg.learning_rate / 10,
         decay_steps=max(1, steps * cfg.epochs - steps),
@@ -190,6 +206,12 @@ def train(
 
     save_model_atomic(model, out)
     card = _card(model, out, data, cfg, scores, temperature, seconds, len(history.epoch), command, tf.__version__)
+    if parent is not None:
+        card["training"]["init"] = {
+            "sha256": parent["sha256"],
+            "command": parent.get("training", {}).get("command"),
+            "seconds": parent.get("training", {}).get("seconds"),
+        }
     write_json_atomic(card_path(out), card)
     return card
 
@@ -246,7 +268,8 @@ def _card(
             "augmentation": "rotation, shear, scale/aspect, elastic, fine-pen centre lines, stroke thickness, "
             "broken strokes, blur, 1-bit threshold, shift, noise; class 'not-a-digit': generated marks "
             "(letters, X, ticks, dashes, scribbles, blots, box corners) and printed characters in DejaVu fonts; class "
-            "'touching-digits': two or three training digits written overlapping",
+            "'touching-digits': two or three training digits written overlapping, a 1 among them in "
+            f"{cfg.touching_ones:.0%} of them",
         },
         "metrics": {"mnist_test": scores.to_dict()},
     }

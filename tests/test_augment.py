@@ -50,3 +50,22 @@ def test_augmented_batches_are_framed_as_mnist_and_keep_their_labels(mnist_subse
         cy = (image.sum(axis=1) @ np.arange(MNIST_SIZE)) / mass
         cx = (image.sum(axis=0) @ np.arange(MNIST_SIZE)) / mass
         assert abs(cy - 14) <= 2.5 and abs(cx - 14) <= 2.5  # shifted by at most a pixel or two
+
+
+def test_touching_samples_take_a_one_from_the_batch_in_the_share_asked(mnist_subset):
+    # every digit blank but the batch's one 1: a touching sample has ink only when that 1 is in it
+    x, y = mnist_subset["x_test"][:128].copy(), mnist_subset["y_test"][:128].copy()
+    one = int(np.flatnonzero(y == 1)[0])
+    y[y == 1] = 7
+    y[one] = 1
+    x[np.arange(len(x)) != one] = 0
+    inked = {}
+    for share in (0.0, 0.5, 1.0):
+        images, labels = augment_batch(
+            x, y, np.random.default_rng(3), touching_share=1.0, nondigit_share=0.0, touching_ones=share
+        )
+        assert (labels == TOUCHING).all()
+        inked[share] = float((images.reshape(len(images), -1).max(axis=1) > 0.5).mean())
+    assert inked[1.0] == 1.0  # a 1 in every pair
+    assert 0.35 <= inked[0.5] <= 0.65
+    assert inked[0.0] <= 0.05  # by chance only: 1 digit in 128

@@ -49,6 +49,22 @@ def test_trained_model_loads_and_classifies(tiny_model, mnist_subset):
     np.testing.assert_allclose(clf.logits(x), keras_logits, atol=1e-3)
 
 
+def test_training_goes_on_from_a_given_model(tiny_model, tmp_path, mnist_subset):
+    parent, parent_card = tiny_model
+    x = (mnist_subset["x_test"][:300] / 255.0).astype(np.float32)[..., None]
+    before = Classifier.load(parent).predict(x).argmax(axis=1)
+    cfg = TrainConfig(epochs=1, steps_per_epoch=5, batch_size=64, validation_size=400, seed=4, learning_rate=1e-7)
+    data = load_mnist(SUBSET)
+    on = train(tmp_path / "on.keras", data, cfg, command="test", init=parent)
+    anew = train(tmp_path / "anew.keras", data, cfg, command="test")
+    assert on["training"]["init"]["sha256"] == parent_card["sha256"]
+    assert on["training"]["init"]["command"] == "test"
+    assert "init" not in anew["training"]
+    # at a rate too small to move the weights, the model trained on reads as its parent did
+    assert (Classifier.load(tmp_path / "on.keras").predict(x).argmax(axis=1) == before).mean() >= 0.97
+    assert (Classifier.load(tmp_path / "anew.keras").predict(x).argmax(axis=1) == before).mean() < 0.5
+
+
 def test_tampered_model_is_refused(tiny_model, tmp_path):
     out, _ = tiny_model
     copy = tmp_path / "copy.keras"
