@@ -164,7 +164,7 @@ def apply_corrections_command(ctx, results, corrections, out) -> None:
 @click.option("--validation-size", default=5000, show_default=True, type=click.IntRange(1, None))
 @click.option(
     "--touching-ones",
-    default=0.5,
+    default=0.0,
     show_default=True,
     type=click.FloatRange(0, 1),
     help="Share of the generated touching-digit samples in which one digit is a 1.",
@@ -200,8 +200,9 @@ def train(
     """Train the digit classifier on MNIST and write the model with its card.
 
     With --model, train that model on (say a few epochs at a lower --learning-rate)
-    instead of starting from random weights. With --corrections, fine-tune an existing model on the digits a person corrected,
-    mixed with MNIST, and report accuracy before and after.
+    instead of starting from random weights. With --corrections, fine-tune an existing
+    model on the digits a person corrected, mixed with MNIST, and report accuracy
+    before and after.
     """
     from batchreader.training import TrainConfig, load_mnist
     from batchreader.training import train as run_train

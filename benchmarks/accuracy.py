@@ -29,6 +29,7 @@ import batchreader
 from batchreader.schema import read_results
 from batchreader.scoring import compare
 from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
+from batchreader.training import TrainConfig, validation_split
 
 PEN_AND_SCANNER = ["clean", "thin-pen", "marker", "blue-ink", "photo", "fax", "small-200dpi"]
 """Plain handwriting under every pen and scanner (thick and thin pens, blur, noise, JPEG,
@@ -46,10 +47,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=100)
     parser.add_argument("--styles", default=None, help="comma-separated subset of styles (default: all)")
     parser.add_argument("--keep", type=Path, default=None, help="write the pages, truth and results here to inspect")
+    parser.add_argument(
+        "--digits",
+        choices=["test", "validation"],
+        default="test",
+        help="write pages from the test digits, or from the 5,000 training digits that training keeps for "
+        "validation (to choose between models without looking at the test digits)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with np.load(args.mnist) as data:
-        x, y = data["x_test"], data["y_test"]
+        if args.digits == "test":
+            x, y = data["x_test"], data["y_test"]
+        else:
+            held, _ = validation_split(len(data["x_train"]), TrainConfig())
+            x, y = data["x_train"][np.sort(held)], data["y_train"][np.sort(held)]
     with tempfile.TemporaryDirectory() as tmp:
         if args.keep:
             tmp = args.keep
