@@ -161,7 +161,6 @@ def train(
     keras.utils.set_random_seed(cfg.seed)
 
     val_idx, train_idx = validation_split(len(data.x_train), cfg)
-    n_val = len(val_idx)
     x_tr, y_tr = data.x_train[train_idx], data.y_train[train_idx].astype(np.int32)
     x_val = (data.x_train[val_idx].astype(np.float32) / 255.0)[..., None]
     y_val = data.y_train[val_idx].astype(np.int32)
@@ -195,7 +194,7 @@ def train(
             monitor="val_loss", patience=cfg.patience, restore_best_weights=True, min_delta=1e-4
         )
     ]
-    log.info("training on %d digits (%d validation), %d epochs of %d steps", len(x_tr), n_val, cfg.epochs, steps)
+    log.info("training on %d digits (%d validation), %d epochs of %d steps", len(x_tr), len(x_val), cfg.epochs, steps)
     started = time.monotonic()
     history = model.fit(
         _batches(x_tr, y_tr, cfg, cfg.seed),
@@ -217,7 +216,9 @@ def train(
     log.info("MNIST test accuracy %.4f, ECE %.4f", scores.accuracy, scores.expected_calibration_error)
 
     save_model_atomic(model, out)
-    card = _card(model, out, data, cfg, scores, temperature, seconds, len(history.epoch), command, tf.__version__)
+    card = _card(
+        model, out, data, cfg, len(x_val), scores, temperature, seconds, len(history.epoch), command, tf.__version__
+    )
     if parent is not None:
         card["training"]["init"] = {
             "sha256": parent["sha256"],
@@ -244,6 +245,7 @@ def _card(
     out: Path,
     data: Mnist,
     cfg: TrainConfig,
+    n_val: int,
     scores: Scores,
     temperature: float,
     seconds: float,
@@ -270,8 +272,8 @@ def _card(
         "training": {
             "data": "MNIST (Keras layout)",
             "data_sha256": data.checksum(),
-            "train_digits": int(len(data.x_train) - min(cfg.validation_size, len(data.x_train) // 5)),
-            "validation_digits": int(min(cfg.validation_size, len(data.x_train) // 5)),
+            "train_digits": int(len(data.x_train) - n_val),
+            "validation_digits": int(n_val),
             "config": cfg.__dict__,
             "epochs_run": epochs_run,
             "seconds": round(seconds, 1),

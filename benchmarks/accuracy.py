@@ -60,8 +60,8 @@ def main() -> None:
         if args.digits == "test":
             x, y = data["x_test"], data["y_test"]
         else:
-            held, _ = validation_split(len(data["x_train"]), TrainConfig())
-            x, y = data["x_train"][np.sort(held)], data["y_train"][np.sort(held)]
+            held = np.sort(validation_split(len(data["x_train"]), TrainConfig())[0])
+            x, y = data["x_train"][held], data["y_train"][held]
     with tempfile.TemporaryDirectory() as tmp:
         if args.keep:
             tmp = args.keep
