@@ -27,7 +27,7 @@ from batchreader.modelcard import card_path, sha256_file, write_json_atomic
 from batchreader.normalize import to_mnist
 from batchreader.pages import InputFile, Page, read_pages
 from batchreader.segment import masked_ink
-from batchreader.training import Mnist, save_model_atomic
+from batchreader.training import Mnist, TrainConfig, parent_split, save_model_atomic, validation_split
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,9 @@ def fine_tune(
     n_hold = max(1, round(0.2 * len(x_c))) if len(x_c) >= 5 else 0
     hold, fit_idx = order[:n_hold], order[n_hold:]
 
-    pool = rng.permutation(len(data.x_train))
-    n_val = min(5000, len(pool) // 5)
-    val_idx, mnist_idx = pool[:n_val], pool[n_val : n_val + mnist_digits]
+    # validated on the model's own validation digits (see parent_split), mixed with others
+    val_idx, rest = validation_split(len(data.x_train), TrainConfig(**parent_split(clf.card)))
+    mnist_idx = rng.permutation(rest)[:mnist_digits]
     x_val = (data.x_train[val_idx] / 255.0).astype(np.float32)[..., None]
     y_val = data.y_train[val_idx].astype(np.int32)
     x_test = (data.x_test / 255.0).astype(np.float32)[..., None]

@@ -8,7 +8,7 @@ import logging
 import os
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +135,19 @@ def validation_split(n: int, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     return order[:n_val], order[n_val:]
 
 
+def parent_split(card: dict[str, Any]) -> dict[str, int]:
+    """The validation split settings of the model with this card, for a run that trains
+    it on: validated on other digits, it would fit its temperature on digits the model
+    learnt, and come out overconfident. Cards from before ``validation_seed`` drew the
+    split with their run's own seed."""
+    trained = card.get("training", {}).get("config", {})
+    default = TrainConfig()
+    return {
+        "validation_size": int(trained.get("validation_size", default.validation_size)),
+        "validation_seed": int(trained.get("validation_seed", trained.get("seed", default.validation_seed))),
+    }
+
+
 def train(
     out: Path,
     data: Mnist,
@@ -147,9 +160,10 @@ def train(
 
     From random weights, or from those of the model ``init`` (training it on, for
     instance a few epochs at a lower rate with another mix of samples; its card is
-    named in the new one's). The MNIST test split is used only for the final scores;
-    early stopping and the temperature use a validation split taken from the training
-    set (see ``TrainConfig.validation_seed``).
+    named in the new one's, and its validation split is kept, see :func:`parent_split`).
+    The MNIST test split is used only for the final scores; early stopping and the
+    temperature use a validation split taken from the training set (see
+    ``TrainConfig.validation_seed``).
     """
     keras = import_keras()
     import tensorflow as tf
@@ -160,17 +174,19 @@ def train(
         raise DataError(f"model file must end in .keras: {out}")
     keras.utils.set_random_seed(cfg.seed)
 
+    parent = read_card(Path(init)) if init is not None else None
+    if parent is not None:
+        cfg = replace(cfg, **parent_split(parent))
     val_idx, train_idx = validation_split(len(data.x_train), cfg)
     x_tr, y_tr = data.x_train[train_idx], data.y_train[train_idx].astype(np.int32)
     x_val = (data.x_train[val_idx].astype(np.float32) / 255.0)[..., None]
     y_val = data.y_train[val_idx].astype(np.int32)
 
     steps = cfg.steps_per_epoch or max(1, len(x_tr) // cfg.batch_size)
-    parent = None
     if init is not None:
         from batchreader.classify import load_keras_model
 
-        model, parent = load_keras_model(init), read_card(Path(init))  # the file checked against its card
+        model = load_keras_model(init)  # the file checked against its card
     else:
         model = build_model()
     # from random weights the rate warms up for an epoch, then decays; a trained model

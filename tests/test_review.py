@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -113,10 +114,19 @@ def test_scan_with_review_in_one_go(scans, tmp_path):
     assert len(_data(report)["items"]) == int(((frame["status"] == "ok") & (frame["confidence"] < 1.0)).sum()) > 0
 
 
-def test_fine_tune_on_corrections(reviewed, tmp_path):
-    from batchreader.finetune import fine_tune
-    from batchreader.training import load_mnist
+def test_fine_tune_on_corrections(reviewed, tmp_path, monkeypatch):
+    from batchreader import finetune
+    from batchreader.classify import Classifier
+    from batchreader.training import TrainConfig, load_mnist, parent_split, validation_split
     from tests.conftest import SUBSET
+
+    fitted_on = []
+
+    def fit_temperature(logits, labels):
+        fitted_on.append(np.asarray(labels))
+        return 1.0
+
+    monkeypatch.setattr(finetune, "fit_temperature", fit_temperature)
 
     folder, results, _, _ = reviewed
     frame = read_results(results)
@@ -128,8 +138,12 @@ def test_fine_tune_on_corrections(reviewed, tmp_path):
     path = tmp_path / "corrections.csv"
     pd.DataFrame(rows, columns=CORRECTION_COLUMNS).to_csv(path, index=False)
     out = tmp_path / "tuned.keras"
-    card = fine_tune(None, out, load_mnist(SUBSET), path, folder, epochs=1, mnist_digits=600, command="test")
+    data = load_mnist(SUBSET)
+    card = finetune.fine_tune(None, out, data, path, folder, epochs=1, mnist_digits=600, command="test")
     ft = card["fine_tuning"]
+    # the temperature is fitted on the shipped model's own validation digits
+    held, _ = validation_split(len(data.x_train), TrainConfig(**parent_split(Classifier.load(None).card)))
+    assert len(fitted_on) == 1 and np.array_equal(fitted_on[0], data.y_train[held])
     assert out.is_file() and ft["corrections"] == 12 and ft["held_out"] == 2
     assert ft["accuracy_after"]["mnist_test"] > 0.95
     assert ft["accuracy_after"]["held_out"] >= 0.5

@@ -53,11 +53,17 @@ def test_training_goes_on_from_a_given_model(tiny_model, tmp_path, mnist_subset)
     parent, parent_card = tiny_model
     x = (mnist_subset["x_test"][:300] / 255.0).astype(np.float32)[..., None]
     before = Classifier.load(parent).predict(x).argmax(axis=1)
-    cfg = TrainConfig(epochs=1, steps_per_epoch=5, batch_size=64, validation_size=400, seed=4, learning_rate=1e-7)
+    cfg = TrainConfig(
+        epochs=1, steps_per_epoch=5, batch_size=64, validation_size=300, validation_seed=9, seed=4, learning_rate=1e-7
+    )
     data = load_mnist(SUBSET)
     on = train(tmp_path / "on.keras", data, cfg, command="test", init=parent)
     anew = train(tmp_path / "anew.keras", data, cfg, command="test")
     assert on["training"]["init"]["sha256"] == parent_card["sha256"]
+    # validated on its parent's validation digits, not on digits the parent learnt
+    assert on["training"]["validation_digits"] == parent_card["training"]["validation_digits"] == 400
+    assert on["training"]["config"]["validation_seed"] == parent_card["training"]["config"]["validation_seed"] == 1
+    assert anew["training"]["validation_digits"] == 300
     assert on["training"]["init"]["command"] == "test"
     assert "init" not in anew["training"]
     # at a rate too small to move the weights, the model trained on reads as its parent did
