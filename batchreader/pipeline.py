@@ -167,6 +167,7 @@ def classify_glyphs(
         for slot, again in zip(redone, _predict(classifier, [slots[slot] for slot in redone])):
             probs[slot] = again
     chosen = [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
+    chosen = _letters_not_ones(chosen, [[c for c, _ in items] for items in slots], probs)
     ink = {c: g for items in slots for c, g in items}
     printed = printed_fields([(c, ink[c]) for slot in chosen for c, _, rejected in slot if not rejected])
     # small letters of printed words are marks of their fields (see page_rows' TEXT_MARKS)
@@ -177,6 +178,42 @@ def classify_glyphs(
             chosen.append([(items[0][0], letter_probs[0], True)])
         chosen.sort(key=lambda slot: (slot[0][0].line, slot[0][0].field, slot[0][0].x))  # reading order
     return chosen, printed
+
+
+def _letters_not_ones(
+    chosen: list[list[tuple[Candidate, np.ndarray, bool]]],
+    boxes: list[list[Candidate]],
+    probs: list[list[np.ndarray]],
+) -> list[list[tuple[Candidate, np.ndarray, bool]]]:
+    """Each slot's reading, with a glyph the model does not take for one digit, cut
+    into nothing but 1s, put back whole (as the mark it then is) when its field holds a
+    mark as well: the strokes of a block capital's V, W or N read as sure 1s, and cut,
+    the letter left its word short of the marks that make a field text (VAN read "1"
+    "1" "4", its N alone a mark). Touching 1s in a number stand among digits."""
+    marked = {
+        (box.line, box.field): box.height
+        for slot in chosen
+        for box, _, rejected in slot
+        if rejected and not box.fragment
+    }
+    out = []
+    for slot, reading in enumerate(chosen):
+        for r, whole in enumerate(boxes[slot]):
+            p = probs[slot][r]
+            if whole.kind != Piece.WHOLE or int(np.argmax(p)) < NOT_A_DIGIT:
+                continue
+            run = [
+                k
+                for k, (b, _, _) in enumerate(reading)
+                if b.kind == Piece.CUT and whole.start <= b.start and b.end <= whole.end
+            ]
+            if len(run) < 2 or any(reading[k][2] or int(np.argmax(reading[k][1][:NOT_A_DIGIT])) != 1 for k in run):
+                continue
+            key = (whole.line, whole.field)
+            if marked.get(key, 0) >= TEXT_MARK_HEIGHT * whole.height:
+                reading = [*reading[: run[0]], (whole, p, True), *reading[run[-1] + 1 :]]
+        out.append(reading)
+    return out
 
 
 def _touching(p: np.ndarray) -> bool:
@@ -603,7 +640,7 @@ def _digits_behind_marks(
             if (
                 split
                 and not marks.intersection(split)
-                and _sure_digits([probs[k] for k in split])
+                and _sure_digits([probs[k] for k in split], [boxes[k].height / box.height for k in split])
                 and (scribble or any(int(np.argmax(probs[k])) != 1 for k in split))
             ):
                 out.extend(split)
@@ -646,12 +683,16 @@ def _sure_scribble(box: Candidate, p: np.ndarray) -> bool:
     return word or (p[NOT_A_DIGIT] >= SURE_SCRIBBLE and box.width >= SCRIBBLE_WIDTH * box.height)
 
 
-def _sure_digits(probs: list[np.ndarray]) -> bool:
-    """Whether the pieces with these probabilities are all digits, as sure as SURE_PIECES
-    on average (geometric mean: one digit cut short may be less sure)."""
+def _sure_digits(probs: list[np.ndarray], shares: list[float]) -> bool:
+    """Whether the pieces with these probabilities, each ``shares`` of the whole glyph's
+    height, are all digits, as sure as SURE_PIECES on average (geometric mean: one digit
+    cut short may be less sure), a short piece's certainty paying as on a path (SHORT):
+    the zigzag of a long scribble cuts into pieces that pass for digits, but shorter
+    than the glyph, while touching digits stand as tall as their run."""
     if any(_not_a_digit(p) for p in probs):
         return False
-    return float(np.mean([np.log(p.max()) for p in probs])) >= float(np.log(SURE_PIECES))
+    sureness = [np.log(p.max()) - SHORT_COST * max(0.0, SHORT - share) for p, share in zip(probs, shares)]
+    return float(np.mean(sureness)) >= float(np.log(SURE_PIECES))
 
 
 def _not_a_digit(p: np.ndarray) -> bool:

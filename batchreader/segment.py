@@ -108,8 +108,11 @@ class SegmentConfig:
     """Narrowest piece a cut may leave (a 1), in glyph heights."""
     max_part: float = 1.5
     """Widest single digit, in glyph heights."""
-    max_cuts: int = 8
+    max_cuts: int = 10
     """Most cut candidates in one glyph (the pieces to classify grow with their square)."""
+    cut_spacing: float = 0.1
+    """Closest two cut candidates may be, in glyph heights: a 1 written against its
+    neighbour leaves a valley or notch a tenth of a height from the next one."""
     field_gap: float = 0.75
     line_tolerance: float = 0.6
     join_gap: float = 0.1
@@ -339,7 +342,8 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG, touchin
     margin = max(2, int(config.min_part * h))
     if w - margin <= margin:
         return []
-    spacing = max(2, int(0.15 * h))
+    spacing = max(2, int(config.cut_spacing * h))
+    wide = max(2, int(0.15 * h))
     wanted: list[int] = []
     for digits in range(2, int(w / (0.45 * h)) + 1):
         for i in range(1, digits):
@@ -350,7 +354,9 @@ def cut_candidates(glyph: Glyph, config: SegmentConfig = DEFAULT_CONFIG, touchin
     order = np.argsort(smooth[margin : w - margin], kind="stable") + margin
     limit = 0.6 * float(smooth.max())
     valleys = [int(c) for c in order if smooth[c] <= limit]
-    notches = _contour_notches(mask, margin, spacing)
+    # notches against the columns close by first (a 1 standing against its neighbour's
+    # stem), then against a wider reach (where two round digits meet)
+    notches = _contour_notches(mask, margin, spacing) + _contour_notches(mask, margin, wide)
     cuts: list[int] = []
     for col in [*valleys[:1], *notches, *wanted, *valleys[1:]]:
         if len(cuts) >= config.max_cuts:

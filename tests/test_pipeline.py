@@ -461,6 +461,52 @@ def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_
         assert read == expected
 
 
+def test_a_scribble_cut_into_pieces_shorter_than_itself_stays_a_mark():
+    """A zigzag 3.3 heights long, a sure mark to the model: cut, its teeth pass for
+    digits (1, 5, 2, 7 at 0.80-1.0), but they are 0.55-0.81 of its height. Touching
+    digits stand as tall as their run: the same pieces at its full height are read."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation
+    from batchreader.segment import Piece
+
+    whole = Candidate(0, 0, 4, Piece.WHOLE, 1, 1, 0, 0, 223, 67)
+    piece_probs = [_probs(1, 1.0), _probs(5, 0.956), _probs(2, 0.795), _probs(7, 0.895)]
+    starts = (0, 21, 94, 150)
+    for heights, expected in [((54, 54, 37, 48), [NOT_A_DIGIT]), ((67, 66, 64, 67), [1, 5, 2, 7])]:
+        cuts = [
+            Candidate(0, i, i + 1, Piece.CUT, 1, 1, x, 0, w, h)
+            for i, (x, w, h) in enumerate(zip(starts, (21, 73, 56, 73), heights))
+        ]
+        chosen = best_segmentation([whole, *cuts], [_probs(NOT_A_DIGIT, 1.0), *piece_probs])
+        assert [NOT_A_DIGIT if rejected else int(np.argmax(q)) for _, q, rejected in chosen] == expected
+
+
+def test_a_letter_cut_into_ones_beside_a_mark_is_one_mark():
+    """A handwritten VAN whose V the model takes for touching digits (0.56): cut, its
+    strokes are two sure 1s, and the word kept one mark (the N) beside three digits
+    (1, 1 and its A as a 4), too few to be text. A glyph not read as one digit and cut
+    into nothing but 1s is put back whole when its field holds a mark, so the word is
+    text. Two touching 1s in a number are still read."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, _letters_not_ones, best_segmentation, page_rows
+    from batchreader.segment import Piece
+
+    def slot_of(n, x, width, whole_probs, cut_probs=()):
+        whole = Candidate(n, 0, len(cut_probs) or 1, Piece.WHOLE, 1, 1, x, 0, width, 85)
+        step = width // max(1, len(cut_probs))
+        cuts = [Candidate(n, i, i + 1, Piece.CUT, 1, 1, x + step * i, 0, step, 85) for i in range(len(cut_probs))]
+        return [whole, *cuts], [whole_probs, *cut_probs]
+
+    vee = slot_of(0, 0, 59, _probs(NOT_A_DIGIT, 0.44, 0.56), [_probs(1, 1.0), _probs(1, 0.9999)])
+    for rest, expected in [
+        ([slot_of(1, 70, 53, _probs(4, 0.98)), slot_of(2, 130, 67, _probs(NOT_A_DIGIT, 0.56, 0.44))], []),
+        ([slot_of(1, 70, 53, _probs(4, 0.98)), slot_of(2, 130, 50, _probs(7, 0.99))], [1, 1, 4, 7]),
+    ]:
+        slots = [vee, *rest]
+        chosen = [best_segmentation(boxes, probs) for boxes, probs in slots]
+        chosen = _letters_not_ones(chosen, [boxes for boxes, _ in slots], [probs for _, probs in slots])
+        rows = page_rows("f.png", 1, chosen, keep_rejected=False)
+        assert [r.digit for r in rows if r.status == "ok"] == expected
+
+
 def test_a_hesitant_mark_inside_a_number_is_read_as_its_digit():
     from batchreader.pipeline import NOT_A_DIGIT, NUM_CLASSES, Candidate, page_rows
     from batchreader.segment import Piece
