@@ -190,12 +190,12 @@ def _letters_not_ones(
     mark as well: the strokes of a block capital's V, W or N read as sure 1s, and cut,
     the letter left its word short of the marks that make a field text (VAN read "1"
     "1" "4", its N alone a mark). Touching 1s in a number stand among digits."""
-    marked = {
-        (box.line, box.field): box.height
-        for slot in chosen
-        for box, _, rejected in slot
-        if rejected and not box.fragment
-    }
+    marked: dict[tuple[int, int], int] = {}  # field -> its tallest mark
+    for slot in chosen:
+        for box, _, rejected in slot:
+            if rejected and not box.fragment:
+                key = (box.line, box.field)
+                marked[key] = max(marked.get(key, 0), box.height)
     out = []
     for slot, reading in enumerate(chosen):
         for r, whole in enumerate(boxes[slot]):
