@@ -2,9 +2,10 @@
 
 The pipeline is deterministic with the pinned dependencies and the shipped model; a
 change to segmentation, the model or the CSV format shows up here first. When the
-change is intended, regenerate the golden file and review its diff:
+change is intended, regenerate the golden file from the working tree (the venv's
+``batchreader`` command is the copy ``make install`` made) and review its diff:
 
-    .venv/bin/batchreader scan samples --out tests/data/samples_golden.csv
+    PYTHONPATH=. .venv/bin/python -m batchreader scan samples --out tests/data/samples_golden.csv --force
 """
 
 from __future__ import annotations
