@@ -200,7 +200,7 @@ def _letters_not_ones(
     for slot, reading in enumerate(chosen):
         for r, whole in enumerate(boxes[slot]):
             p = probs[slot][r]
-            if whole.kind != Piece.WHOLE or int(np.argmax(p)) < NOT_A_DIGIT:
+            if whole.kind != Piece.WHOLE or not _not_a_digit(p):
                 continue
             run = [
                 k
@@ -691,8 +691,13 @@ def _sure_digits(probs: list[np.ndarray], shares: list[float]) -> bool:
     than the glyph, while touching digits stand as tall as their run."""
     if any(_not_a_digit(p) for p in probs):
         return False
-    sureness = [np.log(p.max()) - SHORT_COST * max(0.0, SHORT - share) for p, share in zip(probs, shares)]
+    sureness = [np.log(p.max()) - _short_cost(share) for p, share in zip(probs, shares)]
     return float(np.mean(sureness)) >= float(np.log(SURE_PIECES))
+
+
+def _short_cost(share: float) -> float:
+    """What reading a piece ``share`` of its glyphs' height as a digit costs (see SHORT)."""
+    return SHORT_COST * max(0.0, SHORT - share)
 
 
 def _not_a_digit(p: np.ndarray) -> bool:
@@ -746,7 +751,7 @@ def _score(box: Candidate, p: np.ndarray, tallest: int, joinable: bool = False) 
     elif reading == NOT_A_DIGIT:
         likely, cost = float(q[reading]), stray
     else:
-        likely, cost = float(q[reading]), SHORT_COST * max(0.0, SHORT - share)
+        likely, cost = float(q[reading]), _short_cost(share)
         cost += WIDE_COST * max(0.0, box.width / box.height / WIDEST_USUAL[reading] - 1.0)
     return float(np.log(max(likely, 1e-9))) - SEGMENT_PENALTY - cost, mark
 

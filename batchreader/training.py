@@ -92,8 +92,8 @@ class TrainConfig:
     touching_ones: float = 0.0
     """Share of the touching samples in which one digit is a 1 (see
     :func:`batchreader.augment.augment_batch`). Not used for the shipped model: 0.5,
-    trained on from it for 2 epochs, read touching digits better but printed words
-    and marks worse (see the README's model section)."""
+    trained on from it for 2 epochs, read touching digits better but handwritten words
+    worse (see the README's model section)."""
     patience: int = 8
 
 
@@ -183,16 +183,15 @@ def train(
     y_val = data.y_train[val_idx].astype(np.int32)
 
     steps = cfg.steps_per_epoch or max(1, len(x_tr) // cfg.batch_size)
-    if init is not None:
+    # from random weights the rate warms up for an epoch, then decays; a trained model
+    # goes on at the rate given (a warm-up would first shake it, a decay end in nothing)
+    if parent is not None:
         from batchreader.classify import load_keras_model
 
         model = load_keras_model(init)  # the file checked against its card
+        schedule = cfg.learning_rate
     else:
         model = build_model()
-    # from random weights the rate warms up for an epoch, then decays; a trained model
-    # goes on at the rate given (a warm-up would first shake it, a decay end in nothing)
-    schedule = cfg.learning_rate
-    if parent is None:
         schedule = keras.optimizers.schedules.CosineDecay(
             initial_learning_rate=cfg.learning_rate / 10,
             decay_steps=max(1, steps * cfg.epochs - steps),
