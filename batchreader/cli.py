@@ -271,17 +271,34 @@ def evaluate_model(model, data, report_dir) -> None:
 @main.command()
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("truth", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def score(results, truth) -> None:
+@click.option(
+    "--errors",
+    "errors_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write every error here (CSV): its kind (merged, swallowed, misread, dropped, piece, invented), "
+    "the true digit, what was read, and both boxes.",
+)
+def score(results, truth, errors_out) -> None:
     """Compare a RESULTS CSV with a TRUTH CSV and print recall, precision and accuracy."""
     import pandas as pd
 
+    from batchreader.atomic import AtomicOutput
+    from batchreader.results import write_frame
     from batchreader.schema import read_results
-    from batchreader.scoring import compare
+    from batchreader.scoring import compare, errors
 
+    output = AtomicOutput(errors_out) if errors_out else None
     try:
-        agreement = compare(read_results(results), pd.read_csv(truth))
+        found, true = read_results(results), pd.read_csv(truth)
+        agreement = compare(found, true)
+        wrong = errors(found, true) if output else None
     except (ValueError, KeyError) as exc:
+        if output:
+            output.discard()
         raise BatchreaderError(f"cannot compare {results} with {truth}: {exc}") from exc
+    if output:
+        write_frame(wrong, output)
     a = agreement
     click.echo(f"digits in truth      {a.true_digits}")
     click.echo(f"digits found         {a.found_digits}")

@@ -602,6 +602,8 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
         last = max(last, box.end)
         if box.kind == Piece.CUT and any(a <= box.start and box.end <= b for a, b in uncut):
             continue
+        if box.kind == Piece.JOINED and _touching(probs[r]):
+            continue  # joined, the glyphs are several digits: no reading of them whole is one
         score, mark = _score(box, probs[r], tallest, joinable)
         if box.kind == Piece.CUT:
             score += several.get(box.start, 0.0)

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+BOX = ["x", "y", "width", "height"]
+
 
 @dataclass
 class Agreement:
@@ -60,29 +62,40 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (iw * ih) / np.maximum(smaller, 1)
 
 
+def match(truth_boxes: np.ndarray, found_boxes: np.ndarray) -> dict[int, int]:
+    """Pairs (truth row -> found row) of boxes (x, y, w, h) on one page, one-to-one,
+    best overlap first, each overlapping by at least half of the smaller box."""
+    pairs: dict[int, int] = {}
+    if not len(truth_boxes) or not len(found_boxes):
+        return pairs
+    ov = _overlap(np.asarray(truth_boxes, np.float64), np.asarray(found_boxes, np.float64))
+    order = np.dstack(np.unravel_index(np.argsort(-ov, axis=None), ov.shape))[0]
+    used_t: set[int] = set()
+    used_r: set[int] = set()
+    for ti, ri in order:
+        if ov[ti, ri] < 0.5:
+            break
+        if ti in used_t or ri in used_r:
+            continue
+        used_t.add(ti)
+        used_r.add(ri)
+        pairs[int(ti)] = int(ri)
+    return pairs
+
+
+def found_digits(results):
+    """The rows of a results DataFrame that report a digit."""
+    return results[results["status"].isin(["ok", "reviewed"])]
+
+
 def compare(results, truth) -> Agreement:
     """Compare a results DataFrame (schema columns) with a truth DataFrame
     (file, page, line, field, index, x, y, width, height, digit)."""
-    found = results[results["status"].isin(["ok", "reviewed"])]
+    found = found_digits(results)
     matched = correct = exact_fields = true_fields = 0
     for (file, page), t in truth.groupby(["file", "page"], sort=True):
         r = found[(found["file"] == file) & (found["page"] == page)]
-        tb = t[["x", "y", "width", "height"]].to_numpy(np.float64)
-        rb = r[["x", "y", "width", "height"]].to_numpy(np.float64)
-        pairs: dict[int, int] = {}
-        if len(tb) and len(rb):
-            ov = _overlap(tb, rb)
-            order = np.dstack(np.unravel_index(np.argsort(-ov, axis=None), ov.shape))[0]
-            used_t: set[int] = set()
-            used_r: set[int] = set()
-            for ti, ri in order:
-                if ov[ti, ri] < 0.5:
-                    break
-                if ti in used_t or ri in used_r:
-                    continue
-                used_t.add(ti)
-                used_r.add(ri)
-                pairs[int(ti)] = int(ri)
+        pairs = match(t[BOX].to_numpy(), r[BOX].to_numpy())
         t_digits = t["digit"].to_numpy()
         r_digits = r["digit"].to_numpy()
         r_fields = list(zip(r["line"].to_numpy(), r["field"].to_numpy()))
@@ -112,3 +125,109 @@ def compare(results, truth) -> Agreement:
         true_fields=true_fields,
         exact_fields=exact_fields,
     )
+
+
+KINDS = ["merged", "swallowed", "misread", "dropped", "piece", "invented"]
+"""What went wrong, per error (see :func:`errors`):
+
+- ``merged``: read wrongly in a box that also covers a neighbour the reader missed
+  (a "41" read as one 4 costs the 1 and, through the 4's box, often the 4 too);
+- ``swallowed``: missed, with most of it inside a found box matched to another digit;
+- ``misread``: found in its own box, read as another digit;
+- ``dropped``: missed with no found box over it (taken for a mark, or never seen);
+- ``piece``: a digit found inside a true digit's box that matched another (a split);
+- ``invented``: a digit found where nothing was written.
+"""
+
+ERROR_COLUMNS = [
+    "kind",
+    "file",
+    "page",
+    "style",
+    "digit",
+    "read",
+    "confidence",
+    *(f"true_{k}" for k in BOX),
+    *(f"found_{k}" for k in BOX),
+]
+"""The columns of :func:`errors`: what went wrong, where, the true digit and its box,
+what was read there and its box (empty where there is none)."""
+
+COVERED = 0.5
+"""Share of a true digit's area inside a found box for it to count as under that box."""
+
+
+def _inside(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Share of each of ``boxes`` (x, y, w, h) that lies inside ``box``."""
+    x0 = np.maximum(boxes[:, 0], box[0])
+    y0 = np.maximum(boxes[:, 1], box[1])
+    x1 = np.minimum(boxes[:, 0] + boxes[:, 2], box[0] + box[2])
+    y1 = np.minimum(boxes[:, 1] + boxes[:, 3], box[1] + box[3])
+    area = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    return area / np.maximum(boxes[:, 2] * boxes[:, 3], 1)
+
+
+def _page_errors(t, r) -> list[dict]:
+    """The errors on one page: ``t`` its truth rows, ``r`` its found digits."""
+    tb = t[BOX].to_numpy(np.float64)
+    rb = r[BOX].to_numpy(np.float64)
+    pairs = match(tb, rb)
+    matched_r = set(pairs.values())
+    out = []
+
+    def error(kind: str, ti: int | None, ri: int | None) -> None:
+        row = t.iloc[ti] if ti is not None else None
+        found = r.iloc[ri] if ri is not None else None
+        out.append(
+            {
+                "kind": kind,
+                "file": (row if row is not None else found)["file"],
+                "page": int((row if row is not None else found)["page"]),
+                "digit": int(row["digit"]) if row is not None else None,
+                "read": int(found["digit"]) if found is not None else None,
+                "confidence": float(found["confidence"]) if found is not None else None,
+                **{f"true_{k}": int(row[k]) if row is not None else None for k in BOX},
+                **{f"found_{k}": int(found[k]) if found is not None else None for k in BOX},
+            }
+        )
+
+    missed = [ti for ti in range(len(t)) if ti not in pairs]
+    for ti, ri in pairs.items():
+        if int(t.iloc[ti]["digit"]) == int(r.iloc[ri]["digit"]):
+            continue
+        covers_missed = any(_inside(tb[[m]], rb[ri])[0] >= COVERED for m in missed)
+        error("merged" if covers_missed else "misread", ti, ri)
+    for ti in missed:
+        under = np.flatnonzero(_inside(rb, tb[ti]) > 0) if len(rb) else []
+        over = [ri for ri in range(len(rb)) if _inside(tb[[ti]], rb[ri])[0] >= COVERED]
+        if over:
+            error("swallowed", ti, over[0])
+        else:
+            error("dropped", ti, under[0] if len(under) else None)
+    for ri in range(len(rb)):
+        if ri in matched_r:
+            continue
+        piece = any(_inside(rb[[ri]], box)[0] >= COVERED for box in tb)
+        error("piece" if piece else "invented", None, ri)
+    return out
+
+
+def errors(results, truth):
+    """Every error of a results DataFrame against a truth DataFrame (see :func:`compare`),
+    one row each: its kind (see KINDS), file, page, style (when the truth has one), the
+    true digit and what was read, and both boxes (``true_x`` ..., ``found_x`` ...)."""
+    import pandas as pd
+
+    found = found_digits(results)
+    rows = []
+    for (file, page), t in truth.groupby(["file", "page"], sort=True):
+        r = found[(found["file"] == file) & (found["page"] == page)]
+        rows.extend(_page_errors(t.reset_index(drop=True), r.reset_index(drop=True)))
+    truth_pages = set(zip(truth["file"], truth["page"]))
+    for (file, page), r in found.groupby(["file", "page"], sort=True):
+        if (file, page) not in truth_pages and file in set(truth["file"]):
+            rows.extend(_page_errors(truth.iloc[:0], r.reset_index(drop=True)))
+    styles = dict(zip(truth["file"], truth["style"])) if "style" in truth else {}
+    for row in rows:
+        row["style"] = styles.get(row["file"], "")
+    return pd.DataFrame(rows, columns=ERROR_COLUMNS)

@@ -98,6 +98,24 @@ def test_score_command(scans, tmp_path):
     result = runner.invoke(main, ["score", str(out), str(tmp_path / "t.csv")])
     assert result.exit_code == 0
     assert "digits read right" in result.output
+    # the reading itself as truth, with one digit changed, one left out and one added
+    # where nothing was read: one error of each kind, on the right rows
+    read = pd.read_csv(out)
+    read = read[read["status"] == "ok"].reset_index(drop=True)
+    truth = read[["file", "page", "line", "field", "index", "x", "y", "width", "height", "digit"]].copy()
+    truth.loc[0, "digit"] = (truth.loc[0, "digit"] + 1) % 10
+    missing = truth.iloc[1]
+    added = {**truth.iloc[2].to_dict(), "x": 5, "y": 5}
+    truth = pd.concat([truth.drop(index=1), pd.DataFrame([added])], ignore_index=True)
+    truth.to_csv(tmp_path / "t2.csv", index=False)
+    errors = tmp_path / "errors.csv"
+    result = runner.invoke(main, ["score", str(out), str(tmp_path / "t2.csv"), "--errors", str(errors)])
+    assert result.exit_code == 0, result.output
+    found = pd.read_csv(errors).sort_values("kind").reset_index(drop=True)
+    assert found["kind"].tolist() == ["dropped", "invented", "misread"]
+    assert found.loc[0, ["true_x", "true_y"]].tolist() == [5, 5]
+    assert found.loc[1, "found_x"] == missing["x"] and found.loc[1, "read"] == missing["digit"]
+    assert found.loc[2, "read"] == read.loc[0, "digit"] and found.loc[2, "digit"] == truth.loc[0, "digit"]
 
 
 def test_train_and_evaluate_commands(tmp_path):

@@ -341,6 +341,29 @@ def test_a_glyph_the_model_calls_touching_digits_is_cut():
         assert [int(np.argmax(q[:10])) for _, q, _ in chosen] == expected
 
 
+def test_glyphs_that_joined_read_as_touching_digits_are_not_hidden_as_one_mark():
+    """A "112" written as one glyph beside a speck of its 2: joined, the two read as
+    touching digits (0.82), scored as their likeliest digit (a 0 at 0.1); that join beat
+    the glyph's cut into sure digits beside the speck as a mark, and its reading dropped
+    all three digits as not a digit. Joining exists to find one digit: a join the model
+    takes for several is no reading."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, best_segmentation
+    from batchreader.segment import Piece
+
+    glyph = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 100, 90)
+    readings = [
+        (glyph, _probs(NOT_A_DIGIT, 0.27, 0.6)),
+        (Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 22, 90), _probs(1, 0.99)),
+        (Candidate(0, 1, 2, Piece.CUT, 1, 1, 22, 0, 14, 90), _probs(1, 0.99)),
+        (Candidate(0, 2, 3, Piece.CUT, 1, 1, 36, 0, 64, 90), _probs(2, 0.95)),
+        (Candidate(0, 3, 4, Piece.WHOLE, 1, 1, 40, 30, 29, 12), _probs(2, 0.38)),
+        (Candidate(0, 0, 4, Piece.JOINED, 1, 1, 0, 0, 100, 90), _probs(0, 0.1, 0.82)),
+    ]
+    boxes, probs = zip(*readings)
+    chosen = best_segmentation(list(boxes), list(probs))
+    assert [int(np.argmax(p)) for _, p, rejected in chosen if not rejected] == [1, 1, 2]
+
+
 def test_a_narrow_glyph_the_model_half_takes_for_a_mark_stays_one_mark():
     """A handwritten capital V or H: the model says mark (0.59) or touching digits
     (0.41), never one digit, and its strokes alone are sure 1s. It stays one mark. (Three

@@ -1,0 +1,64 @@
+import pandas as pd
+
+from batchreader.scoring import compare, errors
+
+
+def _truth(*digits):
+    return pd.DataFrame(
+        [
+            {
+                "file": "a.png",
+                "page": 1,
+                "line": 1,
+                "field": 1,
+                "index": i,
+                "x": x,
+                "y": 0,
+                "width": w,
+                "height": 50,
+                "digit": d,
+            }
+            for i, (d, x, w) in enumerate(digits, start=1)
+        ]
+    )
+
+
+def _found(*digits):
+    return pd.DataFrame(
+        [
+            {
+                "file": "a.png",
+                "page": 1,
+                "line": 1,
+                "field": 1,
+                "index": i,
+                "x": x,
+                "y": 0,
+                "width": w,
+                "height": 50,
+                "digit": d,
+                "confidence": 0.9,
+                "status": "ok",
+            }
+            for i, (d, x, w) in enumerate(digits, start=1)
+        ]
+    )
+
+
+def test_a_pair_read_as_one_digit_is_a_merge_and_a_swallowed_digit():
+    truth = _truth((4, 0, 40), (1, 42, 12), (7, 70, 35))
+    # "41" in one box read 4: the 4 is right and the 1 swallowed
+    assert errors(_found((4, 0, 54), (7, 70, 35)), truth)["kind"].tolist() == ["swallowed"]
+    # read 9: the 4 is misread in a box over its missed neighbour too
+    wrong = errors(_found((9, 0, 54), (7, 70, 35)), truth)
+    assert wrong["kind"].tolist() == ["merged", "swallowed"]
+    assert wrong["digit"].tolist() == [4, 1] and wrong["read"].tolist() == [9, 9]
+    assert compare(_found((9, 0, 54), (7, 70, 35)), truth).correct == 1
+
+
+def test_a_split_digit_leaves_a_piece_and_nothing_right_leaves_no_rows():
+    truth = _truth((0, 0, 40), (7, 70, 35))
+    split = errors(_found((1, 0, 12), (0, 12, 28), (7, 70, 35)), truth)
+    # one half matches the 0 and is misread (both halves lie wholly inside it), the other is a piece
+    assert sorted(split["kind"]) == ["misread", "piece"]
+    assert errors(_found((0, 0, 40), (7, 70, 35)), truth).empty
