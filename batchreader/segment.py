@@ -122,6 +122,10 @@ class SegmentConfig:
     1.3 times)."""
     join_glyphs: int = 3
     """Most glyphs one broken digit may have fallen into."""
+    half_height: float = 0.6
+    """Glyphs shorter than this (in their cluster's tallest), but no fragments, may be
+    half of a broken digit whose other half runs into a neighbour: they are joined to the
+    pieces cut off that neighbour."""
     letter_height: float = 0.5
     """Lone fragments at least this share of their field's height, level with another of
     its glyphs, are the small letters of printed words (see :func:`small_letters`)."""
@@ -490,18 +494,43 @@ def segments(
     glyphs = [cluster] if isinstance(cluster, Glyph) else cluster
     out: list[tuple[int, int, Piece, Glyph]] = []
     bases = [0]
+    heads: list[list[tuple[int, Glyph]]] = []  # per glyph: (end point, piece) of its cut pieces from its left edge
+    tails: list[list[tuple[int, Glyph]]] = []  # ...and (start point, piece) of those to its right edge
     for glyph in glyphs:
         base = bases[-1]
-        out.extend((base + i, base + j, kind, p) for i, j, kind, p in _glyph_pieces(glyph, config))
-        bases.append(base + len(glyph_cuts(glyph, config)) + 1)
+        pieces = _glyph_pieces(glyph, config)
+        out.extend((base + i, base + j, kind, p) for i, j, kind, p in pieces)
+        last = len(glyph_cuts(glyph, config)) + 1
+        heads.append([(base + j, p) for i, j, kind, p in pieces if kind == Piece.CUT and i == 0])
+        tails.append([(base + i, p) for i, j, kind, p in pieces if kind == Piece.CUT and j == last])
+        bases.append(base + last)
     if len(glyphs) > 1:
         line_height = float(np.median([g.height for g in glyphs]))
+        tallest = max(g.height for g in glyphs)
         for a in range(len(glyphs)):
-            for b in range(a + 2, min(len(glyphs), a + config.join_glyphs) + 1):
+            for b in range(a + 1, min(len(glyphs), a + config.join_glyphs) + 1):
                 run = glyphs[a:b]
-                if _fits_one_digit(run, line_height, config):
+                if b > a + 1 and _fits_one_digit(run, line_height, config):
                     out.append((bases[a], bases[b], Piece.JOINED, _join(run)))
+                # a digit broken in two whose one half touches a neighbour (the top of a
+                # 3 apart, its bottom run into the 6 before it): that half cut off its
+                # glyph, joined to the halves beside it (a whole digit joined to a piece of
+                # its neighbour can read as a third digit, 1 and the head of a 2 as 6; a
+                # fragment to a piece, as one more: the 12 of 3512 and a speck, as 0)
+                if b > a + 1 and all(_half(g, tallest, config) for g in glyphs[a + 1 : b]):
+                    for start, tail in tails[a]:
+                        if _fits_one_digit([tail, *glyphs[a + 1 : b]], line_height, config):
+                            out.append((start, bases[b], Piece.JOINED, _join([tail, *glyphs[a + 1 : b]])))
+                if b < len(glyphs) and all(_half(g, tallest, config) for g in run):
+                    for end, head in heads[b]:
+                        if _fits_one_digit([*run, head], line_height, config):
+                            out.append((bases[a], end, Piece.JOINED, _join([*run, head])))
     return out
+
+
+def _half(glyph: Glyph, tallest: int, config: SegmentConfig) -> bool:
+    """Whether a glyph may be half of a broken digit (see ``SegmentConfig.half_height``)."""
+    return not glyph.fragment and glyph.height < config.half_height * tallest
 
 
 def _join(glyphs: list[Glyph]) -> Glyph:

@@ -440,3 +440,23 @@ def test_walls_digits_touch_one_after_another_are_all_erased():
     assert [(box.x0, box.x1) for box in combs] == [(101, 501)]
     assert not cleaned[130:148, 400:403].any() and not cleaned[130:148, 500:503].any()
     assert cleaned[150:153, 370:400].all() and cleaned[150:153, 470:500].all()
+
+
+def test_half_of_a_broken_digit_is_joined_to_the_piece_cut_off_its_neighbour():
+    """A 3 broken across its middle whose bottom half runs into the 6 before it: the
+    6-and-bottom glyph is cut, and its right piece joined to the top half beside it is
+    a candidate (the 3 whole). A digit-high neighbour or a speck is not joined to a piece
+    (1 and the head of a 2 read as a 6)."""
+    ink = np.ones((80, 100), np.float32)
+    pair = Glyph(0, 0, 100, 80, ink)
+    pair.cuts = [60]
+    top = Glyph(62, 0, 34, 38, np.ones((38, 34), np.float32))
+    top.cuts = []
+    candidates = segments([pair, top])
+    joined = [(start, end) for start, end, kind, _ in candidates if kind == Piece.JOINED]
+    assert (1, 3) in joined  # from the cut at 60 to the top half's right edge
+    tall = Glyph(102, 0, 30, 80, np.ones((80, 30), np.float32), cuts=[])
+    speck = Glyph(62, 0, 34, 10, np.ones((10, 34), np.float32), cuts=[], fragment=True)
+    for other in (tall, speck):
+        joined = [(start, end) for start, end, kind, _ in segments([pair, other]) if kind == Piece.JOINED]
+        assert (1, 3) not in joined
