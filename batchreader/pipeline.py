@@ -167,7 +167,7 @@ def classify_glyphs(
         for slot, again in zip(redone, _predict(classifier, [slots[slot] for slot in redone])):
             probs[slot] = again
     chosen = [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
-    chosen = _letters_not_ones(chosen, [[c for c, _ in items] for items in slots], probs)
+    chosen = _letters_not_digits(chosen, [[c for c, _ in items] for items in slots], probs)
     ink = {c: g for items in slots for c, g in items}
     printed = printed_fields([(c, ink[c]) for slot in chosen for c, _, rejected in slot if not rejected])
     # small letters of printed words are marks of their fields (see page_rows' TEXT_MARKS)
@@ -180,7 +180,7 @@ def classify_glyphs(
     return chosen, printed
 
 
-def _letters_not_ones(
+def _letters_not_digits(
     chosen: list[list[tuple[Candidate, np.ndarray, bool]]],
     boxes: list[list[Candidate]],
     probs: list[list[np.ndarray]],
@@ -189,7 +189,9 @@ def _letters_not_ones(
     into nothing but 1s, put back whole (as the mark it then is) when its field holds a
     mark as well: the strokes of a block capital's V, W or N read as sure 1s, and cut,
     the letter left its word short of the marks that make a field text (VAN read "1"
-    "1" "4", its N alone a mark). Touching 1s in a number stand among digits."""
+    "1" "4", its N alone a mark). Touching 1s in a number stand among digits. A glyph
+    the model takes for a mark, cut into digits and a tall mark, is put back whole too
+    (see WORD_MARK_HEIGHT)."""
     marked: dict[tuple[int, int], int] = {}  # field -> its tallest mark
     for slot in chosen:
         for box, _, rejected in slot:
@@ -207,10 +209,17 @@ def _letters_not_ones(
                 for k, (b, _, _) in enumerate(reading)
                 if b.kind == Piece.CUT and whole.start <= b.start and b.end <= whole.end
             ]
-            if len(run) < 2 or any(reading[k][2] or int(np.argmax(reading[k][1][:NOT_A_DIGIT])) != 1 for k in run):
+            if len(run) < 2:
                 continue
-            key = (whole.line, whole.field)
-            if marked.get(key, 0) >= TEXT_MARK_HEIGHT * whole.height:
+            rejected = [reading[k][2] for k in run]
+            word = (
+                int(np.argmax(p)) == NOT_A_DIGIT
+                and not all(rejected)
+                and any(reading[k][2] and reading[k][0].height >= WORD_MARK_HEIGHT * whole.height for k in run)
+            )
+            ones = not any(rejected) and all(int(np.argmax(reading[k][1][:NOT_A_DIGIT])) == 1 for k in run)
+            beside_mark = marked.get((whole.line, whole.field), 0) >= TEXT_MARK_HEIGHT * whole.height
+            if word or (ones and beside_mark):
                 reading = [*reading[: run[0]], (whole, p, True), *reading[run[-1] + 1 :]]
         out.append(reading)
     return out
@@ -466,6 +475,13 @@ TEXT_MARK_HEIGHT = 0.4
 a speck, or a piece of a broken digit left unjoined (printed letters are at least half
 as tall as the capitals and digits beside them)."""
 
+
+WORD_MARK_HEIGHT = 0.8
+"""A glyph the model takes for a mark, cut into digits and a mark at least this share
+of its height, is one mark: letters run together (the NE of NEW: the N's first stroke a
+sure 1, the rest a mark). A run of touching digits the model takes for touching digits
+is often cut into digits and a mark as tall (a badly parted middle digit), so the rule
+stops at glyphs the model takes for a mark."""
 
 UNSURE_DIGIT = 0.9
 """A field holding a mark and a digit the model is less than this sure of is text when

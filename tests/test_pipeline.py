@@ -509,7 +509,7 @@ def test_a_letter_cut_into_ones_beside_a_mark_is_one_mark():
     (1, 1 and its A as a 4), too few to be text. A glyph not read as one digit and cut
     into nothing but 1s is put back whole when its field holds a mark, so the word is
     text. Two touching 1s in a number are still read."""
-    from batchreader.pipeline import NOT_A_DIGIT, Candidate, _letters_not_ones, best_segmentation, page_rows
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, _letters_not_digits, best_segmentation, page_rows
     from batchreader.segment import Piece
 
     def slot_of(n, x, width, whole_probs, cut_probs=()):
@@ -525,9 +525,40 @@ def test_a_letter_cut_into_ones_beside_a_mark_is_one_mark():
     ]:
         slots = [vee, *rest]
         chosen = [best_segmentation(boxes, probs) for boxes, probs in slots]
-        chosen = _letters_not_ones(chosen, [boxes for boxes, _ in slots], [probs for _, probs in slots])
+        chosen = _letters_not_digits(chosen, [boxes for boxes, _ in slots], [probs for _, probs in slots])
         rows = page_rows("f.png", 1, chosen, keep_rejected=False)
         assert [r.digit for r in rows if r.status == "ok"] == expected
+
+
+def test_letters_run_together_cut_into_digits_and_a_mark_are_one_mark():
+    """The NE of a handwritten NEW, one glyph the model takes for a mark (0.97), wider
+    than one character: cut, the N's first stroke is a sure 1 and the rest a mark as tall
+    as the glyph. Put back whole, it is one mark, and no 1 is read. A run of digits the
+    model takes for touching digits keeps a middle piece cut badly as a mark: its other
+    digits are still read."""
+    from batchreader.pipeline import NOT_A_DIGIT, Candidate, _letters_not_digits, best_segmentation, page_rows
+    from batchreader.segment import Piece
+
+    def slot_of(n, x, whole_probs, cuts=()):
+        whole = Candidate(n, 0, len(cuts) or 1, Piece.WHOLE, 1, 1, x, 0, sum(w for w, _ in cuts) or 45, 78)
+        pieces, left = [], x
+        for i, (width, _) in enumerate(cuts):
+            pieces.append(Candidate(n, i, i + 1, Piece.CUT, 1, 1, left, 0, width, 78))
+            left += width
+        return [whole, *pieces], [whole_probs, *(p for _, p in cuts)]
+
+    ne = [(34, _probs(1, 0.94)), (74, _probs(NOT_A_DIGIT, 0.99))]
+    run = [(40, _probs(3, 0.99)), (50, _probs(NOT_A_DIGIT, 0.9)), (40, _probs(5, 0.99))]
+    for whole, cuts, expected in [
+        (_probs(NOT_A_DIGIT, 0.97, 0.03), ne, []),  # [1, 7] before the rule
+        (_probs(NOT_A_DIGIT, 0.3, 0.7), run, [3, 5]),
+    ]:
+        slots = [slot_of(0, 0, whole, cuts), slot_of(1, 140, _probs(7, 0.99))]
+        chosen = [best_segmentation(boxes, probs) for boxes, probs in slots]
+        assert any(not rejected for _, _, rejected in chosen[0])  # the cut reads a digit
+        chosen = _letters_not_digits(chosen, [boxes for boxes, _ in slots], [probs for _, probs in slots])
+        rows = page_rows("f.png", 1, chosen, keep_rejected=False)
+        assert [r.digit for r in rows if r.status == "ok"] == [*expected, 7]
 
 
 def test_a_hesitant_mark_inside_a_number_is_read_as_its_digit():
