@@ -91,9 +91,8 @@ class TrainConfig:
     touching_share: float = 0.06
     touching_ones: float = 0.0
     """Share of the touching samples in which one digit is a 1 (see
-    :func:`batchreader.augment.augment_batch`). Not used for the shipped model: 0.5,
-    trained on from it for 2 epochs, read touching digits better but handwritten words
-    worse (see the README's model section)."""
+    :func:`batchreader.augment.augment_batch`). The shipped model was trained on for 2
+    epochs with 0.5 from one trained without (see the README's model section)."""
     patience: int = 8
 
 
