@@ -79,7 +79,8 @@ def floor(folder: Path) -> tuple[int, float]:
 def stages(folder: Path, sample: int = 12) -> dict[str, float]:
     """Seconds per page of each stage, on one thread, over the first pages."""
     from batchreader.classify import Classifier
-    from batchreader.pipeline import classify_glyphs, page_rows
+    from batchreader.fields import page_rows
+    from batchreader.reading import classify_glyphs
     from batchreader.segment import segment
 
     cv2.setNumThreads(1)  # (run with OPENBLAS_NUM_THREADS=1 for one BLAS thread too)
