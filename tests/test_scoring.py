@@ -3,46 +3,15 @@ import pandas as pd
 from batchreader.scoring import compare, errors
 
 
-def _truth(*digits):
-    return pd.DataFrame(
-        [
-            {
-                "file": "a.png",
-                "page": 1,
-                "line": 1,
-                "field": 1,
-                "index": i,
-                "x": x,
-                "y": 0,
-                "width": w,
-                "height": 50,
-                "digit": d,
-            }
-            for i, (d, x, w) in enumerate(digits, start=1)
-        ]
-    )
+def _truth(*digits, **read):
+    """Rows of one line of one page, a (digit, x, width) each; with ``read`` (the
+    columns a result has besides), results instead of truth."""
+    keys = dict(file="a.png", page=1, line=1, field=1, y=0, height=50, **read)
+    return pd.DataFrame([{**keys, "index": i, "x": x, "width": w, "digit": d} for i, (d, x, w) in enumerate(digits)])
 
 
 def _found(*digits):
-    return pd.DataFrame(
-        [
-            {
-                "file": "a.png",
-                "page": 1,
-                "line": 1,
-                "field": 1,
-                "index": i,
-                "x": x,
-                "y": 0,
-                "width": w,
-                "height": 50,
-                "digit": d,
-                "confidence": 0.9,
-                "status": "ok",
-            }
-            for i, (d, x, w) in enumerate(digits, start=1)
-        ]
-    )
+    return _truth(*digits, confidence=0.9, status="ok")
 
 
 def test_a_pair_read_as_one_digit_is_a_merge_and_a_swallowed_digit():
