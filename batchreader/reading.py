@@ -9,14 +9,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from batchreader.cuts import Piece, clusters, glyph_cuts, segments, small_letters
 from batchreader.model import NOT_A_DIGIT, NUM_CLASSES, TOUCHING
 from batchreader.normalize import to_mnist_batch
-from batchreader.segment import Glyph, Piece, clusters, glyph_cuts, segments, small_letters
+from batchreader.segment import Glyph
 
 
 class Candidate(NamedTuple):
     """One candidate reading of part of a page: a glyph whole, a part of one between cut
-    points, or several glyphs joined (see :func:`batchreader.segment.segments`).
+    points, or several glyphs joined (see :func:`batchreader.cuts.segments`).
 
     A slot is one cluster of glyphs; its candidates run between cut points ``start``
     and ``end``, and the classifier's scores pick the best way through them
@@ -58,7 +59,7 @@ def classify_glyphs(
     in a cluster of several glyphs, whose points were all found in the first round, the
     cluster is then read again whole.
 
-    The small letters of printed words (see :func:`batchreader.segment.small_letters`)
+    The small letters of printed words (see :func:`batchreader.cuts.small_letters`)
     are added as marks, so that their fields are known for text.
     """
     slots: list[list[tuple[Candidate, Glyph]]] = []

@@ -3,8 +3,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from batchreader.cuts import Piece, cut_candidates, segments
 from batchreader.scoring import _overlap
-from batchreader.segment import Glyph, Piece, cut_candidates, ink_map, order_glyphs, segment, segments
+from batchreader.segment import Glyph, ink_map, order_glyphs, segment
 from batchreader.synth import STYLES, blank_page, render_pages
 
 
@@ -127,7 +128,7 @@ def test_reading_order_tolerates_skew():
 
 
 def test_cuts_follow_the_gap_between_leaning_digits():
-    from batchreader.segment import _least_ink_paths
+    from batchreader.cuts import _least_ink_paths
 
     ink = np.zeros((40, 40), np.float32)
     for r in range(40):  # two strokes leaning right, 6 px apart, touching nowhere
@@ -146,7 +147,7 @@ def test_cuts_follow_the_gap_between_leaning_digits():
 def test_overlapping_digits_get_a_cut_where_their_outlines_meet():
     """Two 0s overlapping: the ink profile peaks where they meet (two strokes cross
     there), so only the notch of the outline puts a cut candidate in the right place."""
-    from batchreader.segment import _contour_notches
+    from batchreader.cuts import _contour_notches
 
     mask = np.zeros((40, 62), np.uint8)
     cv2.ellipse(mask, (17, 20), (14, 18), 0, 0, 360, 1, 4)
