@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,33 @@ def test_blank_page_gives_no_digits(tmp_path):
     batchreader.scan([tmp_path / "blank.png"], out)
     results = read_results(out)
     assert results["status"].tolist() == ["empty"]
+
+
+def test_a_crop_as_small_as_a_cheque_amount_is_read(tmp_path):
+    """The first number of the bundled clean page, cut out and shrunk to 45 and to 30
+    pixels high (a cheque amount cropped from a 200-dpi scan): every size threshold
+    follows the handwriting's own height, so it reads as it does on the page."""
+    import cv2
+
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    truth = pd.read_csv(samples / "ground_truth.csv")
+    number = truth[(truth["file"] == "clean.png") & (truth["line"] == 1) & (truth["field"] == 1)]
+    page = cv2.imread(str(samples / "clean.png"), cv2.IMREAD_GRAYSCALE)
+    x0, x1 = number["x"].min() - 20, (number["x"] + number["width"]).max() + 20
+    y0, y1 = number["y"].min() - 15, (number["y"] + number["height"]).max() + 15
+    crop = page[y0:y1, x0:x1]
+    for height in (45, 30):
+        width = round(crop.shape[1] * height / crop.shape[0])
+        cv2.imwrite(
+            str(tmp_path / f"cheque{height}.png"), cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
+        )
+    out = tmp_path / "r.csv"
+    batchreader.scan([tmp_path], out, jobs=1)
+    results = read_results(out)
+    for height in (45, 30):
+        read = results[results["file"] == f"cheque{height}.png"]
+        assert read["digit"].tolist() == number["digit"].tolist()
+        assert read["field"].nunique() == 1
 
 
 def test_problems_are_reported_before_any_work_and_old_output_is_kept(scans, tmp_path):
