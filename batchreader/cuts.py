@@ -171,8 +171,10 @@ def segments(
     The points are each glyph's left edge, its cut columns, and the right edge of the
     last glyph (one glyph's right edge is the next one's left edge). Candidates are:
     each glyph whole; the parts of a glyph between two of its cuts that are wide enough
-    for a 1 and narrow enough for one digit; and runs of up to ``join_glyphs`` whole
-    glyphs joined, when together they fit one digit. Returns (start, end, kind, piece)
+    for a 1 and narrow enough for one digit; runs of up to ``join_glyphs`` whole glyphs
+    joined, when together they fit one digit; and the halves of a broken digit joined to
+    a piece cut off the neighbour its other half runs into (see
+    ``SegmentConfig.half_height``). Returns (start, end, kind, piece)
     with start/end indices into the cluster's points; the classifier's scores pick the
     best path from the first point to the last.
 
@@ -195,26 +197,43 @@ def segments(
         tails.append([(base + i, p) for i, j, kind, p in pieces if kind == Piece.CUT and j == last])
         bases.append(base + last)
     if len(glyphs) > 1:
-        line_height = float(np.median([g.height for g in glyphs]))
-        tallest = max(g.height for g in glyphs)
-        for a in range(len(glyphs)):
-            for b in range(a + 1, min(len(glyphs), a + config.join_glyphs) + 1):
-                run = glyphs[a:b]
-                if b > a + 1 and _fits_one_digit(run, line_height, config):
-                    out.append((bases[a], bases[b], Piece.JOINED, _join(run)))
-                # a digit broken in two whose one half touches a neighbour (the top of a
-                # 3 apart, its bottom run into the 6 before it): that half cut off its
-                # glyph, joined to the halves beside it (a whole digit joined to a piece of
-                # its neighbour can read as a third digit, 1 and the head of a 2 as 6; a
-                # fragment to a piece, as one more: the 12 of 3512 and a speck, as 0)
-                if b > a + 1 and all(_half(g, tallest, config) for g in glyphs[a + 1 : b]):
-                    for start, tail in tails[a]:
-                        if _fits_one_digit([tail, *glyphs[a + 1 : b]], line_height, config):
-                            out.append((start, bases[b], Piece.JOINED, _join([tail, *glyphs[a + 1 : b]])))
-                if b < len(glyphs) and all(_half(g, tallest, config) for g in run):
-                    for end, head in heads[b]:
-                        if _fits_one_digit([*run, head], line_height, config):
-                            out.append((bases[a], end, Piece.JOINED, _join([*run, head])))
+        out.extend(_joins(glyphs, bases, heads, tails, config))
+    return out
+
+
+def _joins(
+    glyphs: list[Glyph],
+    bases: list[int],
+    heads: list[list[tuple[int, Glyph]]],
+    tails: list[list[tuple[int, Glyph]]],
+    config: SegmentConfig,
+) -> list[tuple[int, int, Piece, Glyph]]:
+    """The joined candidates of a cluster (see :func:`segments`): runs of whole glyphs,
+    and a piece cut off a glyph's edge (``heads``: from its left edge, with their end
+    points; ``tails``: to its right edge, with their start points) joined to the halves
+    of a broken digit beside it. ``bases`` are each glyph's first point."""
+    out = []
+    line_height = float(np.median([g.height for g in glyphs]))
+    tallest = max(g.height for g in glyphs)
+    for a in range(len(glyphs)):
+        for b in range(a + 1, min(len(glyphs), a + config.join_glyphs) + 1):
+            run = glyphs[a:b]
+            if b > a + 1 and _fits_one_digit(run, line_height, config):
+                out.append((bases[a], bases[b], Piece.JOINED, _join(run)))
+            # a digit broken in two whose one half touches a neighbour (the top of a
+            # 3 apart, its bottom run into the 6 before it): that half cut off its
+            # glyph, joined to the halves beside it (a whole digit joined to a piece of
+            # its neighbour can read as a third digit, 1 and the head of a 2 as 6; a
+            # fragment to a piece, as one more: the 12 of 3512 and a speck, as 0)
+            halves = glyphs[a + 1 : b]
+            if halves and all(_half(g, tallest, config) for g in halves):
+                for start, tail in tails[a]:
+                    if _fits_one_digit([tail, *halves], line_height, config):
+                        out.append((start, bases[b], Piece.JOINED, _join([tail, *halves])))
+            if b < len(glyphs) and all(_half(g, tallest, config) for g in run):
+                for end, head in heads[b]:
+                    if _fits_one_digit([*run, head], line_height, config):
+                        out.append((bases[a], end, Piece.JOINED, _join([*run, head])))
     return out
 
 
