@@ -333,7 +333,8 @@ def best_segmentation(boxes: list[Candidate], probs: list[np.ndarray]) -> list[t
     (see :func:`_score`); the path from the first point to the last with the highest
     total wins (dynamic programming over the points), and pieces the model takes for
     non-digits are dropped later. So a glyph is cut only when its parts are surer than
-    the whole, and broken glyphs are joined only when the whole is surer than its parts.
+    the whole, and broken glyphs are joined only when the whole is surer than its parts;
+    a join the model takes for touching digits is no candidate (several digits, not one).
 
     A glyph no wider than one character that the model surely takes for a non-digit (a
     printed N, a letter) is not cut: its strokes alone would pass for 1s. A glyph whose
