@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from batchreader.schema import Status
+
 BOX = ["x", "y", "width", "height"]
 
 
@@ -52,14 +54,23 @@ class Agreement:
         return d
 
 
-def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection over the smaller area for every pair of boxes (x, y, w, h)."""
+def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Area shared by every pair of boxes (x, y, w, h): rows for ``a``, columns for ``b``."""
     ax0, ay0, aw, ah = (a[:, i][:, None] for i in range(4))
     bx0, by0, bw, bh = (b[:, i][None, :] for i in range(4))
     iw = np.clip(np.minimum(ax0 + aw, bx0 + bw) - np.maximum(ax0, bx0), 0, None)
     ih = np.clip(np.minimum(ay0 + ah, by0 + bh) - np.maximum(ay0, by0), 0, None)
-    smaller = np.minimum(aw * ah, bw * bh)
-    return (iw * ih) / np.maximum(smaller, 1)
+    return iw * ih
+
+
+def _area(boxes: np.ndarray) -> np.ndarray:
+    return boxes[:, 2] * boxes[:, 3]
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over the smaller area for every pair of boxes (x, y, w, h)."""
+    smaller = np.minimum(_area(a)[:, None], _area(b)[None, :])
+    return _intersection(a, b) / np.maximum(smaller, 1)
 
 
 def match(truth_boxes: np.ndarray, found_boxes: np.ndarray) -> dict[int, int]:
@@ -85,7 +96,7 @@ def match(truth_boxes: np.ndarray, found_boxes: np.ndarray) -> dict[int, int]:
 
 def found_digits(results):
     """The rows of a results DataFrame that report a digit."""
-    return results[results["status"].isin(["ok", "reviewed"])]
+    return results[results["status"].isin([Status.OK.value, Status.REVIEWED.value])]
 
 
 def compare(results, truth) -> Agreement:
@@ -157,22 +168,14 @@ COVERED = 0.5
 """Share of a true digit's area inside a found box for it to count as under that box."""
 
 
-def _inside(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """Share of each of ``boxes`` (x, y, w, h) that lies inside ``box``."""
-    x0 = np.maximum(boxes[:, 0], box[0])
-    y0 = np.maximum(boxes[:, 1], box[1])
-    x1 = np.minimum(boxes[:, 0] + boxes[:, 2], box[0] + box[2])
-    y1 = np.minimum(boxes[:, 1] + boxes[:, 3], box[1] + box[3])
-    area = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    return area / np.maximum(boxes[:, 2] * boxes[:, 3], 1)
-
-
 def _page_errors(t, r) -> list[dict]:
     """The errors on one page: ``t`` its truth rows, ``r`` its found digits."""
     tb = t[BOX].to_numpy(np.float64)
     rb = r[BOX].to_numpy(np.float64)
     pairs = match(tb, rb)
-    matched_r = set(pairs.values())
+    shared = _intersection(tb, rb)
+    true_inside = shared / np.maximum(_area(tb), 1)[:, None]  # share of each true box inside each found one
+    found_inside = shared / np.maximum(_area(rb), 1)[None, :]  # ...and of each found box inside each true one
     out = []
 
     def error(kind: str, ti: int | None, ri: int | None) -> None:
@@ -193,21 +196,18 @@ def _page_errors(t, r) -> list[dict]:
 
     missed = [ti for ti in range(len(t)) if ti not in pairs]
     for ti, ri in pairs.items():
-        if int(t.iloc[ti]["digit"]) == int(r.iloc[ri]["digit"]):
-            continue
-        covers_missed = any(_inside(tb[[m]], rb[ri])[0] >= COVERED for m in missed)
-        error("merged" if covers_missed else "misread", ti, ri)
+        if int(t.iloc[ti]["digit"]) != int(r.iloc[ri]["digit"]):
+            covers_missed = bool((true_inside[missed, ri] >= COVERED).any())
+            error("merged" if covers_missed else "misread", ti, ri)
     for ti in missed:
-        under = np.flatnonzero(_inside(rb, tb[ti]) > 0) if len(rb) else []
-        over = [ri for ri in range(len(rb)) if _inside(tb[[ti]], rb[ri])[0] >= COVERED]
-        if over:
-            error("swallowed", ti, over[0])
+        over = np.flatnonzero(true_inside[ti] >= COVERED)
+        under = np.flatnonzero(shared[ti] > 0)
+        if len(over):
+            error("swallowed", ti, int(over[0]))
         else:
-            error("dropped", ti, under[0] if len(under) else None)
-    for ri in range(len(rb)):
-        if ri in matched_r:
-            continue
-        piece = any(_inside(rb[[ri]], box)[0] >= COVERED for box in tb)
+            error("dropped", ti, int(under[0]) if len(under) else None)
+    for ri in sorted(set(range(len(rb))) - set(pairs.values())):
+        piece = bool((found_inside[:, ri] >= COVERED).any())
         error("piece" if piece else "invented", None, ri)
     return out
 
