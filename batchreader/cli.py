@@ -84,9 +84,27 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--force", is_flag=True, help="Read everything again, ignoring the journal of an interrupted run.")
 @click.option("--scheduler", help="Send pages to this Dask scheduler (tcp://HOST:8786); needs batchreader[dask].")
 @click.option("--dask-workers", type=click.IntRange(1, None), help="Or run a local Dask cluster of N workers.")
+@click.option(
+    "--field-model",
+    type=click.Path(path_type=Path),
+    help="Field model .keras file, which tells numbers from words, print and furniture (default: shipped).",
+)
 @click.pass_context
 def scan(
-    ctx, inputs, out, model, dpi, jobs, keep_rejected, fields_out, review_out, threshold, force, scheduler, dask_workers
+    ctx,
+    inputs,
+    out,
+    model,
+    dpi,
+    jobs,
+    keep_rejected,
+    fields_out,
+    review_out,
+    threshold,
+    force,
+    scheduler,
+    dask_workers,
+    field_model,
 ) -> None:
     """Find and read every handwritten digit in INPUTS (files or folders) into a CSV."""
     from batchreader.pipeline import scan as run_scan
@@ -104,6 +122,7 @@ def scan(
         force=force,
         scheduler=scheduler,
         dask_workers=dask_workers,
+        field_model=field_model,
     )
     if not quiet:
         click.echo(

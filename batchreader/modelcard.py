@@ -45,8 +45,8 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_card(model_path: Path) -> dict[str, Any]:
-    """Read and check the card of ``model_path``; raise :class:`ModelError` if unusable."""
+def read_json_card(model_path: Path, required: tuple[str, ...]) -> dict[str, Any]:
+    """Read the card of any model file (digit or field model), checking it has ``required`` keys."""
     path = card_path(model_path)
     if not model_path.is_file():
         raise ModelError(f"model file not found: {model_path}", "pass --model PATH or run 'batchreader train'")
@@ -56,9 +56,18 @@ def read_card(model_path: Path) -> dict[str, Any]:
         card = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelError(f"model card {path} is not valid JSON: {exc}") from exc
-    for key in ("sha256", "temperature", "classes"):
+    if not isinstance(card, dict):
+        raise ModelError(f"model card {path} is not a JSON object")
+    for key in required:
         if key not in card:
             raise ModelError(f"model card {path} lacks '{key}'")
+    return card
+
+
+def read_card(model_path: Path) -> dict[str, Any]:
+    """Read and check the card of the digit model ``model_path``; raise :class:`ModelError` if unusable."""
+    path = card_path(model_path)
+    card = read_json_card(model_path, ("sha256", "temperature", "classes"))
     classes = list(card["classes"])
     # models older than the "touching digits" class lack it; the classifier reports it as 0
     if len(classes) <= NOT_A_DIGIT or classes != CLASS_NAMES[: len(classes)]:

@@ -23,6 +23,7 @@ import cv2
 from batchreader.atomic import AtomicOutput
 from batchreader.defaults import PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError
+from batchreader.fieldkind import FieldClassifier, not_numbers
 from batchreader.fields import page_rows
 from batchreader.journal import Journal
 from batchreader.pages import InputFile, Page, PageFailure, discover, read_pages
@@ -55,23 +56,26 @@ class ScanSummary:
         return ExitCode.SOME_FILES_FAILED if self.failed else ExitCode.OK
 
 
-def process_file(item: InputFile, dpi: float, model: Path | None, keep_rejected: bool) -> list[ResultRow]:
+def process_file(
+    item: InputFile, dpi: float, model: Path | None, keep_rejected: bool, field_model: Path | None = None
+) -> list[ResultRow]:
     """Read every page of one file: its result rows (runs in a worker).
 
-    The model is loaded once per process (:meth:`Classifier.load` keeps it). A page
-    that cannot be decoded or read becomes an error row; a model that cannot be loaded
-    stops the run.
+    The models are loaded once per process (:meth:`Classifier.load` and
+    :meth:`FieldClassifier.load` keep them). A page that cannot be decoded or read
+    becomes an error row; a model that cannot be loaded stops the run.
     """
     from batchreader.classify import Classifier
 
     classifier = Classifier.load(model)
+    fields = FieldClassifier.load(field_model)
     rows: list[ResultRow] = []
     for page in read_pages(item, dpi):
         if isinstance(page, PageFailure):
             rows.append(ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=page.message))
             continue
         try:
-            rows.extend(read_page(page, classifier, keep_rejected))
+            rows.extend(read_page(page, classifier, keep_rejected, fields))
         except Exception as exc:  # a page that breaks the reader is that page's error row
             log.exception("reading failed on %s page %d", page.file, page.number)
             rows.append(
@@ -80,10 +84,16 @@ def process_file(item: InputFile, dpi: float, model: Path | None, keep_rejected:
     return rows
 
 
-def read_page(page: Page, classifier, keep_rejected: bool = False) -> list[ResultRow]:
-    """The result rows of one decoded page: segment, classify, choose, number."""
-    chosen, printed = classify_glyphs(segment(page.gray, page.dpi), classifier)
-    return page_rows(page.file, page.number, chosen, keep_rejected, printed)
+def read_page(
+    page: Page, classifier, keep_rejected: bool = False, fields: FieldClassifier | None = None
+) -> list[ResultRow]:
+    """The result rows of one decoded page: segment, tell numbers from the rest, classify,
+    choose, number. Fields the field model does not take for handwritten numbers are
+    read all the same (their marks are kept with ``keep_rejected``) but never reported."""
+    glyphs = segment(page.gray, page.dpi)
+    not_read = set(not_numbers(glyphs, fields or FieldClassifier.load()))
+    chosen, printed = classify_glyphs(glyphs, classifier)
+    return page_rows(page.file, page.number, chosen, keep_rejected, set(printed) | not_read)
 
 
 def single_threaded() -> None:
@@ -118,6 +128,7 @@ def _process_all(
     keep_rejected: bool,
     scheduler: str | None = None,
     dask_workers: int | None = None,
+    field_model: Path | None = None,
 ) -> Iterator[list[ResultRow]]:
     """Run :func:`process_file` over ``files``, yielding each file's rows in input order.
 
@@ -128,17 +139,21 @@ def _process_all(
     if scheduler or dask_workers:
         from batchreader.distributed import dask_map
 
-        yield from dask_map(process_file, files, dpi, model, keep_rejected, scheduler=scheduler, workers=dask_workers)
+        yield from dask_map(
+            process_file, files, dpi, model, keep_rejected, field_model, scheduler=scheduler, workers=dask_workers
+        )
         return
     if jobs <= 1 or len(files) <= 1:
         for item in files:
-            yield process_file(item, dpi, model, keep_rejected)
+            yield process_file(item, dpi, model, keep_rejected, field_model)
         return
     context = get_context("spawn")  # not fork: a library caller may hold threads (TensorFlow's, BLAS')
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=single_threaded) as pool:
         n = len(files)
         with child_environment(ONE_THREAD):  # the workers start with the first task
-            results = pool.map(process_file, files, [dpi] * n, [model] * n, [keep_rejected] * n, chunksize=1)
+            results = pool.map(
+                process_file, files, [dpi] * n, [model] * n, [keep_rejected] * n, [field_model] * n, chunksize=1
+            )
         yield from results
 
 
@@ -160,6 +175,7 @@ def scan(
     force: bool = False,
     scheduler: str | None = None,
     dask_workers: int | None = None,
+    field_model: Path | str | None = None,
 ) -> ScanSummary:
     """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
 
@@ -175,6 +191,8 @@ def scan(
         force: ignore the journal of an interrupted run and read everything again.
         scheduler: address of a Dask scheduler to send pages to (``tcp://host:8786``).
         dask_workers: or start a local Dask cluster with this many worker processes.
+        field_model: ``.keras`` field model with its card, which tells handwritten
+            numbers from words, signatures, print and form furniture; default the shipped one.
 
     Raises:
         InputNotFoundError, ModelError, OutputError: before any page is read.
@@ -187,6 +205,7 @@ def scan(
         raise InputNotFoundError("no scans found in the inputs", "supported: .png .jpg .jpeg .tif .tiff .bmp .pdf")
     jobs = max(1, jobs or os.cpu_count() or 1)
     model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
+    field_path = Path(field_model).resolve() if field_model else None
     stream = CsvStream(AtomicOutput(Path(out)))
     try:
         fields_stream = CsvStream(AtomicOutput(Path(fields_out))) if fields_out else None
@@ -198,7 +217,13 @@ def scan(
     summary = ScanSummary(files=len(files))
     try:
         card = verify_model(model_path or default_model_path())  # a wrong file stops the run before any work
-        settings = {"model_sha256": card["sha256"], "dpi": dpi, "keep_rejected": keep_rejected}
+        field_card = FieldClassifier.load(field_path).card
+        settings = {
+            "model_sha256": card["sha256"],
+            "field_model_sha256": field_card["sha256"],
+            "dpi": dpi,
+            "keep_rejected": keep_rejected,
+        }
         journal = Journal(Path(out), settings, force=force)
         done = {item.name: journal.finished(item) for item in files}
         todo = [item for item in files if done[item.name] is None]
@@ -206,7 +231,9 @@ def scan(
             bar.update(len(files) - len(todo))
             pages_done = digits_found = 0
             loop_started = time.monotonic()
-            results = iter(_process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers))
+            results = iter(
+                _process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers, field_path)
+            )
             # files are written in input order as they finish: read ones from the
             # journal, new ones from the workers (which return them in order)
             for item in files:
