@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 FIELD_HEIGHT = 32
 FIELD_WIDTH = 128
+FIELD_CHANNELS = 2
+"""The field's own ink, and the ink around it."""
 INK_HEIGHT = 24
 """Rows of the frame the field's ink spans (the rest is margin): long fields are shrunk
 to fit the width instead."""
@@ -44,43 +46,79 @@ DEFAULT_FIELD_MODEL_NAME = "batchreader-fields.keras"
 BATCH_SIZE = 64
 
 
-def to_field_input(ink: np.ndarray) -> np.ndarray:
-    """Frame a field's ink (any scale, 0 = paper) as the model's FIELD_HEIGHT x FIELD_WIDTH
-    float32 input in 0..1.
+def to_field_input(own: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+    """Frame a field's ink and the ink around it as the model's input: float32
+    (FIELD_HEIGHT, FIELD_WIDTH, 2), 0..1; channel 0 the field's own ink, channel 1 the
+    rest of the page's ink in the same window.
 
-    The ink is cropped to its extent and scaled so that its height is INK_HEIGHT (or its
-    width fits, for long fields), keeping its aspect, and centred. Intensity is divided by
+    ``own`` and ``context`` are arrays of one shape in the same coordinates (0 = paper).
+    The window is centred on the field's ink and scaled so that the field is INK_HEIGHT
+    rows high (long fields are shrunk to fit the width), keeping the aspect: what is
+    around a lone glyph, such as the rest of a word, is in view. Intensity is divided by
     a high percentile of the field's own ink, so faint pencil and black marker look alike.
     """
-    out = np.zeros((FIELD_HEIGHT, FIELD_WIDTH), np.float32)
-    a = np.asarray(ink, np.float32)
-    rows = np.flatnonzero(a.max(axis=1) > 0) if a.size else []
+    out = np.zeros((FIELD_HEIGHT, FIELD_WIDTH, 2), np.float32)
+    a = np.asarray(own, np.float32)
+    if not a.size:
+        return out
+    rows = np.flatnonzero(a.max(axis=1) > 0)
     if len(rows) == 0:
         return out
     cols = np.flatnonzero(a.max(axis=0) > 0)
-    a = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    top = float(np.percentile(a[a > 0], 90))
-    a = np.clip(a / max(top, 1e-6), 0, 1)
-    h, w = a.shape
-    scale = min(INK_HEIGHT / h, (FIELD_WIDTH - 4) / w)
-    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    small = cv2.resize(a, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    y0, x0 = (FIELD_HEIGHT - nh) // 2, (FIELD_WIDTH - nw) // 2
-    out[y0 : y0 + nh, x0 : x0 + nw] = np.clip(small, 0, 1)
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    top = max(float(np.percentile(a[y0:y1, x0:x1][a[y0:y1, x0:x1] > 0], 90)), 1e-6)
+    scale = min(INK_HEIGHT / (y1 - y0), (FIELD_WIDTH - 4) / (x1 - x0))
+    # the window in the source's pixels, FIELD_WIDTH : FIELD_HEIGHT, centred on the field
+    win_w, win_h = max(1, round(FIELD_WIDTH / scale)), max(1, round(FIELD_HEIGHT / scale))
+    wx = int(round((x0 + x1) / 2 - win_w / 2))
+    wy = int(round((y0 + y1) / 2 - win_h / 2))
+    for channel, src in enumerate((a, context)):
+        if src is None:
+            continue
+        window = np.zeros((win_h, win_w), np.float32)
+        sx0, sy0 = max(0, wx), max(0, wy)
+        sx1, sy1 = min(src.shape[1], wx + win_w), min(src.shape[0], wy + win_h)
+        if sx1 > sx0 and sy1 > sy0:
+            window[sy0 - wy : sy1 - wy, sx0 - wx : sx1 - wx] = src[sy0:sy1, sx0:sx1]
+        area = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        out[..., channel] = np.clip(cv2.resize(window, (FIELD_WIDTH, FIELD_HEIGHT), interpolation=area) / top, 0, 1)
     return out
 
 
-def field_ink(glyphs: list) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """The ink of one field's glyphs on one canvas, and the field's box (x, y, w, h)."""
-    x0 = min(g.x for g in glyphs)
-    y0 = min(g.y for g in glyphs)
-    x1 = max(g.x + g.width for g in glyphs)
-    y1 = max(g.y + g.height for g in glyphs)
-    canvas = np.zeros((y1 - y0, x1 - x0), np.float32)
+def page_ink(glyphs: list, shape: tuple[int, int]) -> np.ndarray:
+    """All of a page's glyphs' ink on one canvas of the page's ``shape``."""
+    canvas = np.zeros(shape, np.float32)
     for g in glyphs:
-        region = canvas[g.y - y0 : g.y - y0 + g.height, g.x - x0 : g.x - x0 + g.width]
+        region = canvas[g.y : g.y + g.height, g.x : g.x + g.width]
         np.maximum(region, g.ink, out=region)
-    return canvas, (x0, y0, x1 - x0, y1 - y0)
+    return canvas
+
+
+def frame_fields(glyphs: list, shape: tuple[int, int]) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The (line, field) keys of a page's fields and their frames (see :func:`to_field_input`)."""
+    groups: dict[tuple[int, int], list] = {}
+    for g in glyphs:
+        groups.setdefault((g.line, g.field), []).append(g)
+    keys = list(groups)
+    if not keys:
+        return keys, np.zeros((0, FIELD_HEIGHT, FIELD_WIDTH, 2), np.float32)
+    everything = page_ink(glyphs, shape)
+    frames = []
+    for key in keys:
+        members = groups[key]
+        x0, y0 = min(g.x for g in members), min(g.y for g in members)
+        x1, y1 = max(g.right for g in members), max(g.bottom for g in members)
+        # the field's own ink, and the rest, in a window around it (see to_field_input)
+        side = max(x1 - x0, (y1 - y0) * FIELD_WIDTH // FIELD_HEIGHT)
+        wx0, wy0 = max(0, x0 - side), max(0, y0 - side)
+        wx1, wy1 = min(shape[1], x1 + side), min(shape[0], y1 + side)
+        own = np.zeros((wy1 - wy0, wx1 - wx0), np.float32)
+        for g in members:
+            region = own[g.y - wy0 : g.bottom - wy0, g.x - wx0 : g.right - wx0]
+            np.maximum(region, g.ink, out=region)
+        rest = np.where(own > 0, 0, everything[wy0:wy1, wx0:wx1])
+        frames.append(to_field_input(own, rest))
+    return keys, np.stack(frames)
 
 
 def default_field_model_path() -> Path:
@@ -113,8 +151,10 @@ class FieldClassifier:
         path = Path(path) if path is not None else default_field_model_path()
         card = read_json_card(path, ("sha256", "classes", "input"))
         if list(card["classes"]) != FIELD_CLASSES:
-            raise ModelError(f"field model card {card_path(path)} has classes {card['classes']}; expected {FIELD_CLASSES}")
-        if list(card["input"].get("shape", [])) != [FIELD_HEIGHT, FIELD_WIDTH, 1]:
+            raise ModelError(
+                f"field model card {card_path(path)} has classes {card['classes']}; expected {FIELD_CLASSES}"
+            )
+        if list(card["input"].get("shape", [])) != [FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS]:
             raise ModelError(f"field model {path} expects input {card['input'].get('shape')}, not this version's")
         actual = sha256_file(path)
         if actual != card["sha256"]:
@@ -134,31 +174,26 @@ class FieldClassifier:
         return float(self.card.get("number_threshold", 0.5))
 
     def predict(self, frames: np.ndarray) -> np.ndarray:
-        """Class probabilities for an (N, FIELD_HEIGHT, FIELD_WIDTH) batch of framed fields."""
+        """Class probabilities for an (N, FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS) batch of framed fields."""
         n = len(frames)
         if n == 0:
             return np.zeros((0, len(FIELD_CLASSES)), np.float32)
-        padded = np.zeros((-(-n // BATCH_SIZE) * BATCH_SIZE, FIELD_HEIGHT, FIELD_WIDTH, 1), np.float32)
-        padded[:n, ..., 0] = frames
-        logits = np.concatenate([self.net.logits(padded[i : i + BATCH_SIZE]) for i in range(0, len(padded), BATCH_SIZE)])
+        padded = np.zeros((-(-n // BATCH_SIZE) * BATCH_SIZE, FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS), np.float32)
+        padded[:n] = frames
+        logits = np.concatenate(
+            [self.net.logits(padded[i : i + BATCH_SIZE]) for i in range(0, len(padded), BATCH_SIZE)]
+        )
         z = logits[:n].astype(np.float64) / float(self.card.get("temperature", 1.0))
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def not_numbers(glyphs: list, classifier: FieldClassifier) -> dict[tuple[int, int], str]:
-    """The fields of a page's ``glyphs`` that are not handwritten numbers, with what the model took each for."""
-    groups: dict[tuple[int, int], list] = {}
-    for g in glyphs:
-        groups.setdefault((g.line, g.field), []).append(g)
-    if not groups:
+def not_numbers(glyphs: list, shape: tuple[int, int], classifier: FieldClassifier) -> dict[tuple[int, int], str]:
+    """The fields of a page's ``glyphs`` (on a page of ``shape``) that are not handwritten
+    numbers, with what the model took each for."""
+    keys, frames = frame_fields(glyphs, shape)
+    if not keys:
         return {}
-    keys = list(groups)
-    frames = np.stack([to_field_input(field_ink(groups[k])[0]) for k in keys])
     probs = classifier.predict(frames)
-    out = {}
-    for key, p in zip(keys, probs):
-        if p[NUMBER] < classifier.threshold:
-            out[key] = FIELD_CLASSES[int(np.argmax(p))]
-    return out
+    return {key: FIELD_CLASSES[int(np.argmax(p))] for key, p in zip(keys, probs) if p[NUMBER] < classifier.threshold}

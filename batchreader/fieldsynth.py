@@ -33,23 +33,27 @@ SHARES = {"number": 0.40, "words": 0.15, "signature": 0.08, "print": 0.17, "mark
 """How often each kind is drawn: numbers are the only positive class, and the hardest
 negatives (words and print, whose characters look like digits) come most often."""
 
-_WORDS = (
+_WORDS = (  # noqa: SIM905 (words, not code)
     "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh ratus seratus ribu "
-    "seribu nol jumlah suara sah tidak nama lengkap desa kota kabupaten provinsi ketua anggota saksi "
-    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred "
-    "thousand only and dollars cents pay order date name total amount signed street road avenue "
-    "london paris berlin madrid jakarta demak surabaya bandung boston chicago dear thanks please "
-    "cien mil pesos quinientos doscientos trescientos veinte treinta cuarenta"
+    "seribu nol jumlah suara sah tidak nama lengkap desa kota kabupaten provinsi ketua anggota saksi one "
+    "two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred "
+    "thousand only and dollars cents pay order date name total amount signed street road avenue london "
+    "paris berlin madrid jakarta demak surabaya bandung boston chicago dear thanks please cien mil pesos "
+    "quinientos doscientos trescientos veinte treinta cuarenta "
 ).split()
-_NAMES = (
-    "Ahmad Budi Siti Dewi Agus Sri Joko Ayu Rina Hadi Putri Eko Wati Yusuf Maria John Peter Anna "
-    "Karen Smith Jones Garcia Lopez Muller Rossi Tanaka Kim Nguyen Ivan Olga Fatima Omar Lee Chen"
+_NAMES = (  # noqa: SIM905 (words, not code)
+    "Ahmad Budi Siti Dewi Agus Sri Joko Ayu Rina Hadi Putri Eko Wati Yusuf Maria John Peter Anna Karen "
+    "Smith Jones Garcia Lopez Muller Rossi Tanaka Kim Nguyen Ivan Olga Fatima Omar Lee Chen "
 ).split()
-_SYLLABLES = "ba be bi bo bu da di du ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro sa se si ta te ti to wa ya an en in on er ar ul".split()
+_SYLLABLES = (  # noqa: SIM905 (words, not code)
+    "ba be bi bo bu da di du ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro sa se si ta te "
+    "ti to wa ya an en in on er ar ul "
+).split()
 _PRINT = (
     "IV.02", "(1)", "(2)", "C.", "01.", "02.", "No.", "Tel.", "Fax", "Page", "of", "Date", "JUMLAH", "A.", "B.",
     "TPS", "RT/RW", "Rp.", "USD", "Total", "Nama Lengkap", "ANGGOTA", "KETUA", "Kode", "Lembar", "Form",
     "Model C1", "Question", "Marks", "Q.", "Sub-total", "Signature", "Amount", "Pay", "Account",
+    "(", ")", "1)", "2)", "3)", "A", "B)", "a", "b", "c", "I", "S", "O", "Z", "l", "i)", "ii)", "iii)", "*)",
 )  # fmt: skip
 
 
@@ -107,7 +111,7 @@ def _word(rng: np.random.Generator) -> str:
     else:
         w = "".join(rng.choice(_SYLLABLES, size=int(rng.integers(1, 5))))
     style = rng.random()
-    if style < 0.25:
+    if style < 0.45:  # block capitals: their S, O, I, Z, B and G pass for digits one by one
         w = w.upper()
     elif style < 0.6:
         w = w.capitalize()
@@ -121,9 +125,11 @@ def _word(rng: np.random.Generator) -> str:
 def _number(digits: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     """A handwritten number: MNIST digits in a row with the synthesizer's pens and spacing."""
     n = int(rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 6, 7]))
-    pen = float(rng.choice([0.6, 0.8, 1.0, 1.0, 1.3, 1.8]))
-    skipping = bool(pen < 1 and rng.random() < 0.3)
-    touching = rng.random() < 0.25
+    # fine pens often: a ballpoint on a large digit leaves strokes a twentieth of its height
+    pen = float(rng.choice([0.3, 0.4, 0.5, 0.6, 0.6, 0.8, 1.0, 1.0, 1.3, 1.8]))
+    skipping = bool(pen < 1 and rng.random() < 0.2)
+    spacing = rng.random()  # touching, written in a row, or one digit a cell of a comb box
+    touching, spaced = spacing < 0.2, spacing > 0.75
     parts = []
     for k in range(n):
         img = digits[int(rng.integers(len(digits)))]
@@ -139,7 +145,10 @@ def _number(digits: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
             else:
                 cv2.line(sep, (0, h // 2), (sep.shape[1] - 1, h // 2), 1.0, t)
             parts.append(sep)
-    gaps = [int(h * (rng.uniform(-0.15, 0.02) if touching else rng.uniform(0.05, 0.6))) for _ in parts]
+    gaps = [
+        int(h * (rng.uniform(-0.15, 0.02) if touching else rng.uniform(0.6, 2.5) if spaced else rng.uniform(0.05, 0.6)))
+        for _ in parts
+    ]
     height = max(p.shape[0] for p in parts) + h // 3
     width = sum(p.shape[1] for p in parts) + sum(max(g, -p.shape[1] // 3) for g, p in zip(gaps, parts)) + 4
     canvas = np.zeros((height, max(width, 8)), np.float32)
@@ -215,7 +224,9 @@ def _print_text(rng: np.random.Generator) -> str:
         n = int(rng.choice([1, 1, 2, 2, 3, 4]))
         s = "".join(str(d) for d in rng.integers(0, 10, n))
         deco = rng.random()
-        if deco < 0.15:
+        if deco < 0.1:  # a printed prompt: the digits spaced out, as above a row of boxes
+            return " ".join(s) if n > 1 else " ".join(str(d) for d in rng.permutation(10)[: int(rng.integers(2, 10))])
+        if deco < 0.2:
             s = f"({s})"
         elif deco < 0.3:
             s = s + "."
@@ -300,6 +311,8 @@ def _furniture(h: int, rng: np.random.Generator) -> np.ndarray:
         c = np.zeros((max(3, t + 2), n * step + 2), np.uint8)
         for k in range(n):
             c[1 : 1 + t, 1 + k * step : 1 + k * step + max(1, step // 2)] = 255
+        if rng.random() < 0.5:  # a table's dotted wall
+            c = c.T.copy()
     elif kind == 4:  # paper texture, a desk's grain: clustered specks
         H, W = int(h * rng.uniform(0.6, 2)), int(h * rng.uniform(0.6, 5))
         noise = cv2.GaussianBlur(rng.random((H, W)).astype(np.float32), (0, 0), rng.uniform(0.8, 3))
@@ -380,39 +393,128 @@ def degrade(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(a * 255, 0, 255)
 
 
-def sample(kind: str, digits: np.ndarray, fnt: Fonts, rng: np.random.Generator) -> np.ndarray:
-    """One generated field of ``kind`` (a name of :data:`FIELD_CLASSES`), as degraded ink."""
-    h = int(rng.uniform(12, 48))
+def _object(kind: str, h: int, digits: np.ndarray, fnt: Fonts, rng: np.random.Generator) -> np.ndarray:
+    """One whole thing of ``kind`` written at digit height ``h``, as clean ink 0..1."""
     if kind == "number":
         if fnt.handwriting and rng.random() < 0.15:  # digits in a handwriting face
             text = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(1, 6))))
-            ink = _render(text, fnt.handwriting[int(rng.integers(len(fnt.handwriting)))], int(h * rng.uniform(1.2, 1.8)))
-        else:
-            ink = _number(digits, h, rng)
-    elif kind == "words":
+            return _render(
+                text, fnt.handwriting[int(rng.integers(len(fnt.handwriting)))], int(h * rng.uniform(1.2, 1.8))
+            )
+        return _number(digits, h, rng)
+    if kind == "words":
         if rng.random() < 0.75 and fnt.handwriting:
             path = fnt.handwriting[int(rng.integers(len(fnt.handwriting)))]
-            ink = _render(_word(rng), path, int(h * rng.uniform(1.2, 2.0)))
+            return _render(_word(rng), path, int(h * rng.uniform(1.2, 2.0)))
+        return _capitals(h, rng)
+    if kind == "signature":
+        return _signature(h, fnt, rng)
+    if kind == "print":
+        return _print(h, fnt, rng)
+    if kind == "mark":
+        return _mark(h, rng)
+    return _furniture(h, rng)
+
+
+PART = {"number": 0.25, "words": 0.6, "signature": 0.6, "print": 0.6, "mark": 0.0, "furniture": 0.4}
+"""How often the field is only a part of the thing written: segmentation parts a word
+at its letters' gaps, a number at wide spacing, a signature where the pen lifted."""
+
+
+def _part(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A mask of a run of neighbouring pieces of ``ink`` (pieces overlapping in x count as one)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.3).astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return ink > 0
+    order = sorted(range(1, n), key=lambda k: stats[k, cv2.CC_STAT_LEFT])
+    clusters: list[list[int]] = []
+    right = -1
+    for k in order:
+        x, w = stats[k, cv2.CC_STAT_LEFT], stats[k, cv2.CC_STAT_WIDTH]
+        if clusters and x < right - min(w, 4) // 2:
+            clusters[-1].append(k)
         else:
-            ink = _capitals(h, rng)
-    elif kind == "signature":
-        ink = _signature(h, fnt, rng)
-    elif kind == "print":
-        ink = _print(h, fnt, rng)
-    elif kind == "mark":
-        ink = _mark(h, rng)
-    else:
-        ink = _furniture(h, rng)
-    return degrade(ink, rng)
+            clusters.append([k])
+        right = max(right, x + w) if clusters[-1] != [k] else x + w
+    tall = [max(stats[k, cv2.CC_STAT_HEIGHT] for k in c) for c in clusters]
+    big = [i for i, t in enumerate(tall) if t >= 0.4 * max(tall)]
+    first = int(rng.choice(big))
+    last = min(len(clusters) - 1, first + int(rng.integers(0, 3)))
+    chosen = np.isin(labels, [k for c in clusters[first : last + 1] for k in c])
+    return cv2.dilate(chosen.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
 
 
-def field_set(
-    n: int, digits: np.ndarray, seed: int, held_out: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` framed fields (N, FIELD_HEIGHT, FIELD_WIDTH) and their class indices, drawn by :data:`SHARES`."""
-    rng = np.random.default_rng(seed)
+def sample(kind: str, digits: np.ndarray, fnt: Fonts, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One generated field of ``kind`` (a name of :data:`FIELD_CLASSES`) with what is around
+    it: the field's own ink and the rest, two degraded canvases of one shape (0..255).
+
+    The field is the whole thing written, or a part of it (see PART), with the rest of
+    it and, often, other things beside it on the line as context."""
+    h = int(rng.uniform(12, 48))
+    thing = _object(kind, h, digits, fnt, rng)
+    own_mask = _part(thing, rng) if rng.random() < PART[kind] else thing > 0
+    kinds = list(SHARES)
+    pieces = [(thing, own_mask)]
+    for side in (0, 1):  # neighbours on the line, left and right
+        if rng.random() < 0.55:
+            other = _object(str(rng.choice(kinds)), max(8, int(h * rng.uniform(0.6, 1.4))), digits, fnt, rng)
+            pieces.insert(0 if side == 0 else len(pieces), (other, None))
+    gaps = [int(h * rng.uniform(0.4, 3.0)) for _ in pieces]
+    height = max(p.shape[0] for p, _ in pieces) + h
+    width = sum(p.shape[1] for p, _ in pieces) + sum(gaps) + 4
+    own = np.zeros((height, width), np.float32)
+    rest = np.zeros((height, width), np.float32)
+    x = 2
+    for (ink, mask), gap in zip(pieces, gaps):
+        ph, pw = ink.shape
+        y = int(np.clip((height - ph) // 2 + rng.uniform(-0.3, 0.3) * h, 0, height - ph))
+        if mask is None:
+            rest[y : y + ph, x : x + pw] = np.maximum(rest[y : y + ph, x : x + pw], ink)
+        else:
+            own[y : y + ph, x : x + pw] = np.where(mask, ink, 0)
+            rest[y : y + ph, x : x + pw] = np.maximum(rest[y : y + ph, x : x + pw], np.where(mask, 0, ink))
+        x += pw + gap
+    seed = int(rng.integers(1 << 31))  # the same pen, scan and camera for the field and its context
+    return degrade(own, np.random.default_rng(seed)), degrade(rest, np.random.default_rng(seed))
+
+
+CHUNK = 2000
+"""Fields drawn from one seed: the set is the same whatever the number of processes."""
+
+
+_DIGITS: dict[str, np.ndarray] = {}
+"""The digit pool of a worker process, sent once (see :func:`field_set`)."""
+
+
+def _share(digits: np.ndarray) -> None:
+    _DIGITS["pool"] = digits
+
+
+def _chunk(args: tuple[int, int, int, bool]) -> tuple[np.ndarray, np.ndarray]:
+    n, seed, chunk, held_out = args
+    digits = _DIGITS["pool"]
+    rng = np.random.default_rng([seed, chunk])
     fnt = fonts(held_out)
     kinds = list(SHARES)
     labels = rng.choice(len(kinds), size=n, p=np.array([SHARES[k] for k in kinds]))
-    frames = np.stack([to_field_input(sample(kinds[k], digits, fnt, rng)) for k in labels])
+    frames = np.stack([to_field_input(*sample(kinds[k], digits, fnt, rng)) for k in labels])
     return frames, np.array([FIELD_CLASSES.index(kinds[k]) for k in labels], np.int32)
+
+
+def field_set(
+    n: int, digits: np.ndarray, seed: int, held_out: bool = False, jobs: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` framed fields (N, FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS) and their class
+    indices, drawn by :data:`SHARES`, in chunks of CHUNK over ``jobs`` processes."""
+    tasks = [(min(CHUNK, n - start), seed, k, held_out) for k, start in enumerate(range(0, n, CHUNK))]
+    if jobs > 1 and len(tasks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        context = get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_share, initargs=(digits,)) as pool:
+            parts = list(pool.map(_chunk, tasks))
+    else:
+        _share(digits)
+        parts = [_chunk(t) for t in tasks]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from batchreader.errors import DataError
-from batchreader.fieldkind import FIELD_CLASSES, FIELD_HEIGHT, FIELD_WIDTH, NUMBER
+from batchreader.fieldkind import FIELD_CHANNELS, FIELD_CLASSES, FIELD_HEIGHT, FIELD_WIDTH, NUMBER
 from batchreader.modelcard import card_path, sha256_file, write_json_atomic
 from batchreader.tensorflow_env import import_keras
 from batchreader.training import Mnist, TrainConfig, save_model_atomic, validation_split
@@ -41,7 +41,7 @@ def build_field_model(dropout: float = 0.3):
         x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
         return layers.ReLU(name=f"{name}_relu")(x)
 
-    inputs = keras.Input(shape=(FIELD_HEIGHT, FIELD_WIDTH, 1), name="field")
+    inputs = keras.Input(shape=(FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS), name="field")
     x = conv_bn_relu(inputs, 16, "c1")  # 30 x 126
     x = layers.MaxPooling2D(name="p1")(x)  # 15 x 63
     x = conv_bn_relu(x, 32, "c2")  # 13 x 61
@@ -68,7 +68,9 @@ def _figures(probs: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, An
         "number_recall": round(float(keep[number].mean()) if number.any() else 0.0, 4),
         "number_precision": round(float(number[keep].mean()) if keep.any() else 0.0, 4),
         "false_number_by_kind": {
-            FIELD_CLASSES[k]: round(float(keep[y == k].mean()), 4) for k in range(1, len(FIELD_CLASSES)) if (y == k).any()
+            FIELD_CLASSES[k]: round(float(keep[y == k].mean()), 4)
+            for k in range(1, len(FIELD_CLASSES))
+            if (y == k).any()
         },
     }
 
@@ -85,8 +87,8 @@ def train_fields(
 ) -> dict[str, Any]:
     """Train the field model on ``samples`` generated fields and write ``out`` with its card."""
     from batchreader.classify import softmax
-    from batchreader.fieldsynth import HELD_OUT, SHARES, field_set
     from batchreader.evaluation import fit_temperature
+    from batchreader.fieldsynth import HELD_OUT, SHARES, field_set
 
     keras = import_keras()
     import tensorflow as tf
@@ -101,9 +103,10 @@ def train_fields(
     n_val = max(500, samples // 10)
     log.info("generating %d training and %d validation fields", samples, n_val)
     started = time.monotonic()
-    x_tr, y_tr = field_set(samples, pool, seed=seed)
-    x_val, y_val = field_set(n_val, pool, seed=seed + 1)
-    x_held, y_held = field_set(n_val, data.x_test, seed=seed + 2, held_out=True)
+    jobs = os.cpu_count() or 1
+    x_tr, y_tr = field_set(samples, pool, seed=seed, jobs=jobs)
+    x_val, y_val = field_set(n_val, pool, seed=seed + 1, jobs=jobs)
+    x_held, y_held = field_set(n_val, data.x_test, seed=seed + 2, held_out=True, jobs=jobs)
     generated = time.monotonic() - started
 
     model = build_field_model()
@@ -116,20 +119,20 @@ def train_fields(
     )
     started = time.monotonic()
     model.fit(
-        x_tr[..., None],
+        x_tr,
         y_tr,
         batch_size=batch_size,
         epochs=epochs,
-        validation_data=(x_val[..., None], y_val),
+        validation_data=(x_val, y_val),
         verbose=2 if log.isEnabledFor(logging.INFO) else 0,
     )
     seconds = time.monotonic() - started
-    val_logits = np.asarray(model.predict(x_val[..., None], batch_size=512, verbose=0))
+    val_logits = np.asarray(model.predict(x_val, batch_size=512, verbose=0))
     temperature = fit_temperature(val_logits, y_val)
     threshold = 0.5
     val = _figures(softmax(val_logits, temperature), y_val, threshold)
     held = _figures(
-        softmax(np.asarray(model.predict(x_held[..., None], batch_size=512, verbose=0)), temperature), y_held, threshold
+        softmax(np.asarray(model.predict(x_held, batch_size=512, verbose=0)), temperature), y_held, threshold
     )
     log.info("field model: validation %s; held-out faces %s", val, held)
 
@@ -144,7 +147,7 @@ def train_fields(
         "batchreader_version": __version__,
         "framework": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
         "input": {
-            "shape": [FIELD_HEIGHT, FIELD_WIDTH, 1],
+            "shape": [FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS],
             "normalisation": "batchreader.fieldkind.to_field_input",
             "range": [0.0, 1.0],
         },

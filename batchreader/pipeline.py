@@ -57,7 +57,12 @@ class ScanSummary:
 
 
 def process_file(
-    item: InputFile, dpi: float, model: Path | None, keep_rejected: bool, field_model: Path | None = None
+    item: InputFile,
+    dpi: float,
+    model: Path | None,
+    keep_rejected: bool,
+    field_model: Path | None = None,
+    layout: str = "auto",
 ) -> list[ResultRow]:
     """Read every page of one file: its result rows (runs in a worker).
 
@@ -75,7 +80,7 @@ def process_file(
             rows.append(ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=page.message))
             continue
         try:
-            rows.extend(read_page(page, classifier, keep_rejected, fields))
+            rows.extend(read_page(page, classifier, keep_rejected, fields, layout))
         except Exception as exc:  # a page that breaks the reader is that page's error row
             log.exception("reading failed on %s page %d", page.file, page.number)
             rows.append(
@@ -84,14 +89,47 @@ def process_file(
     return rows
 
 
+LAYOUTS = ("auto", "page", "field")
+"""How an image is laid out (``scan --layout``): ``page``, a page of lines and fields;
+``field``, one written number (a cheque amount, a form's box cut out by another system);
+``auto``, a field when the image is small and holds one line of ink (see FIELD_HEIGHT),
+else a page."""
+
+FIELD_HEIGHT = 160
+"""Images at most this many pixels high whose ink is one line are taken for a field by
+``--layout auto``: a cheque's amount or a cut-out box is 30-120 px high at 200-300 dpi,
+while a page, even a receipt, holds several lines."""
+
+
+def _one_field(glyphs: list, height: int, layout: str) -> bool:
+    if layout == "field":
+        return True
+    return layout == "auto" and height <= FIELD_HEIGHT and len({g.line for g in glyphs}) == 1
+
+
 def read_page(
-    page: Page, classifier, keep_rejected: bool = False, fields: FieldClassifier | None = None
+    page: Page,
+    classifier,
+    keep_rejected: bool = False,
+    fields: FieldClassifier | None = None,
+    layout: str = "auto",
 ) -> list[ResultRow]:
     """The result rows of one decoded page: segment, tell numbers from the rest, classify,
     choose, number. Fields the field model does not take for handwritten numbers are
-    read all the same (their marks are kept with ``keep_rejected``) but never reported."""
+    read all the same (their marks are kept with ``keep_rejected``) but never reported.
+
+    An image that is one field (see LAYOUTS) is one number: all its glyphs are one
+    field, and the field model is not asked (the user, or the system that cut the image
+    out, said what it holds).
+    """
     glyphs = segment(page.gray, page.dpi)
-    not_read = set(not_numbers(glyphs, fields or FieldClassifier.load()))
+    if _one_field(glyphs, page.gray.shape[0], layout):
+        for index, g in enumerate(sorted(glyphs, key=lambda g: g.x), start=1):
+            g.line, g.field, g.index = 1, 1, index
+        glyphs.sort(key=lambda g: g.x)
+        not_read: set = set()
+    else:
+        not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
     chosen, printed = classify_glyphs(glyphs, classifier)
     return page_rows(page.file, page.number, chosen, keep_rejected, set(printed) | not_read)
 
@@ -129,6 +167,7 @@ def _process_all(
     scheduler: str | None = None,
     dask_workers: int | None = None,
     field_model: Path | None = None,
+    layout: str = "auto",
 ) -> Iterator[list[ResultRow]]:
     """Run :func:`process_file` over ``files``, yielding each file's rows in input order.
 
@@ -140,19 +179,34 @@ def _process_all(
         from batchreader.distributed import dask_map
 
         yield from dask_map(
-            process_file, files, dpi, model, keep_rejected, field_model, scheduler=scheduler, workers=dask_workers
+            process_file,
+            files,
+            dpi,
+            model,
+            keep_rejected,
+            field_model,
+            layout,
+            scheduler=scheduler,
+            workers=dask_workers,
         )
         return
     if jobs <= 1 or len(files) <= 1:
         for item in files:
-            yield process_file(item, dpi, model, keep_rejected, field_model)
+            yield process_file(item, dpi, model, keep_rejected, field_model, layout)
         return
     context = get_context("spawn")  # not fork: a library caller may hold threads (TensorFlow's, BLAS')
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=single_threaded) as pool:
         n = len(files)
         with child_environment(ONE_THREAD):  # the workers start with the first task
             results = pool.map(
-                process_file, files, [dpi] * n, [model] * n, [keep_rejected] * n, [field_model] * n, chunksize=1
+                process_file,
+                files,
+                [dpi] * n,
+                [model] * n,
+                [keep_rejected] * n,
+                [field_model] * n,
+                [layout] * n,
+                chunksize=1,
             )
         yield from results
 
@@ -161,6 +215,22 @@ def _progress(files: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=files, unit="file", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
+
+
+def run_settings(
+    model: Path | None, field_model: Path | None, dpi: float, keep_rejected: bool, layout: str
+) -> dict[str, object]:
+    """What a run's results depend on besides its files, as its journal records it: a
+    journal of other settings is not resumed. The models are checked against their cards."""
+    from batchreader.modelcard import default_model_path, verify_model
+
+    return {
+        "model_sha256": verify_model(model or default_model_path())["sha256"],
+        "field_model_sha256": FieldClassifier.load(field_model).card["sha256"],
+        "dpi": dpi,
+        "keep_rejected": keep_rejected,
+        "layout": layout,
+    }
 
 
 def scan(
@@ -176,6 +246,7 @@ def scan(
     scheduler: str | None = None,
     dask_workers: int | None = None,
     field_model: Path | str | None = None,
+    layout: str = "auto",
 ) -> ScanSummary:
     """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
 
@@ -193,12 +264,13 @@ def scan(
         dask_workers: or start a local Dask cluster with this many worker processes.
         field_model: ``.keras`` field model with its card, which tells handwritten
             numbers from words, signatures, print and form furniture; default the shipped one.
+        layout: ``auto``, ``page`` or ``field`` (see :data:`LAYOUTS`).
 
     Raises:
         InputNotFoundError, ModelError, OutputError: before any page is read.
     """
-    from batchreader.modelcard import default_model_path, verify_model
-
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     started = time.monotonic()
     files = discover([Path(p) for p in inputs])
     if not files:
@@ -216,14 +288,7 @@ def scan(
     complete = False
     summary = ScanSummary(files=len(files))
     try:
-        card = verify_model(model_path or default_model_path())  # a wrong file stops the run before any work
-        field_card = FieldClassifier.load(field_path).card
-        settings = {
-            "model_sha256": card["sha256"],
-            "field_model_sha256": field_card["sha256"],
-            "dpi": dpi,
-            "keep_rejected": keep_rejected,
-        }
+        settings = run_settings(model_path, field_path, dpi, keep_rejected, layout)  # wrong models stop the run here
         journal = Journal(Path(out), settings, force=force)
         done = {item.name: journal.finished(item) for item in files}
         todo = [item for item in files if done[item.name] is None]
@@ -232,7 +297,7 @@ def scan(
             pages_done = digits_found = 0
             loop_started = time.monotonic()
             results = iter(
-                _process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers, field_path)
+                _process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers, field_path, layout)
             )
             # files are written in input order as they finish: read ones from the
             # journal, new ones from the workers (which return them in order)

@@ -76,15 +76,15 @@ def test_resume_after_kill_gives_the_same_bytes(forty_files, tmp_path):
 
 def test_journal_skips_unchanged_files_redoes_changed_ones_and_force_redoes_all(many_files, reference, tmp_path):
     from batchreader.journal import Journal
-    from batchreader.modelcard import default_model_path, read_card
     from batchreader.pages import discover
+    from batchreader.pipeline import run_settings
     from batchreader.schema import ResultRow
 
     folder = tmp_path / "in"
     shutil.copytree(many_files, folder)
     out = tmp_path / "results.csv"
     files = discover([folder])
-    settings = {"model_sha256": read_card(default_model_path())["sha256"], "dpi": 300, "keep_rejected": False}
+    settings = run_settings(None, None, 300, False, "auto")
     fake = [ResultRow(file=files[0].name, page=1, status="empty")]
 
     def interrupted_run() -> None:  # a journal as a killed run leaves it, with made-up rows for file 0
