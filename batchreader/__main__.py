@@ -2,4 +2,5 @@
 
 from batchreader.cli import main
 
-main()
+if __name__ == "__main__":  # not again in the processes that training's field generation spawns
+    main()

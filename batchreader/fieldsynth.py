@@ -278,7 +278,7 @@ def _furniture(h: int, rng: np.random.Generator) -> np.ndarray:
     kind = int(rng.integers(9))
     t = int(rng.choice([1, 1, 2, 2, 3]))
     if kind == 0:  # one or two box walls, maybe with stubs of the floor and ceiling
-        H = int(h * rng.uniform(0.8, 3.0))
+        H = int(h * rng.uniform(1.0, 3.0))
         n = int(rng.integers(1, 3))
         W = int(h * rng.uniform(0.6, 1.5)) * (n - 1) + 2 * t + int(rng.integers(0, h // 2 + 1))
         c = np.zeros((H + 2, W + 2), np.uint8)
@@ -286,7 +286,7 @@ def _furniture(h: int, rng: np.random.Generator) -> np.ndarray:
         for x in xs:
             x2 = x + int(rng.integers(-1, 2)) if rng.random() < 0.3 else x
             cv2.line(c, (x, 1), (x2, H), 255, t)
-        if rng.random() < 0.5:
+        if rng.random() < 0.7:
             y = 1 if rng.random() < 0.5 else H
             cv2.line(c, (1, y), (xs[-1] + int(rng.integers(0, h // 3 + 1)), y), 255, t)
     elif kind == 1:  # a corner or a T of a table

@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--mnist", type=Path, required=True)
     parser.add_argument("--pages", type=int, default=4, help="pages per style")
     parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--field-model", type=Path, default=None, help="field model (default: shipped)")
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=100)
     parser.add_argument("--styles", default=None, help="comma-separated subset of styles (default: all)")
@@ -94,7 +95,7 @@ def main() -> None:
         truth = pd.DataFrame(rows, columns=[*TRUTH_COLUMNS, "style"])
         truth.to_csv(Path(tmp) / "truth.csv", index=False)
         out = Path(tmp) / "results.csv"
-        summary = batchreader.scan([root], out, model=args.model, jobs=args.jobs)
+        summary = batchreader.scan([root], out, model=args.model, jobs=args.jobs, field_model=args.field_model)
         results = read_results(out)
     print(f"{'style':<14}{'digits':>8}{'recall':>9}{'precision':>11}{'correct':>9}{'fields':>9}{'classified':>12}")
     for name in [*wanted, "overall"]:
