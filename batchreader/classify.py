@@ -70,13 +70,7 @@ class Classifier:
 
     def logits(self, digits: np.ndarray) -> np.ndarray:
         """Raw logits for an (N, 28, 28, 1) float32 batch."""
-        n = len(digits)
-        if n == 0:
-            return np.zeros((0, len(self.card["classes"])), np.float32)
-        padded = np.zeros((-(-n // BATCH_SIZE) * BATCH_SIZE, *digits.shape[1:]), np.float32)
-        padded[:n] = digits
-        out = [self.net.logits(padded[i : i + BATCH_SIZE]) for i in range(0, len(padded), BATCH_SIZE)]
-        return np.concatenate(out, axis=0)[:n]
+        return self.net.batched_logits(digits, BATCH_SIZE, len(self.card["classes"]))
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
         """Calibrated probabilities of :data:`batchreader.model.CLASS_NAMES`, shape (N, classes).

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -123,13 +122,9 @@ def frame_fields(glyphs: list, shape: tuple[int, int]) -> tuple[list[tuple[int, 
 
 def default_field_model_path() -> Path:
     """The shipped field model, in an installed wheel or a source checkout."""
-    try:
-        candidate = Path(str(resources.files("batchreader.models") / DEFAULT_FIELD_MODEL_NAME))
-        if candidate.is_file():
-            return candidate
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_FIELD_MODEL_NAME
+    from batchreader.modelcard import default_model_path
+
+    return default_model_path(DEFAULT_FIELD_MODEL_NAME)
 
 
 _LOADED: dict[tuple[str, str], FieldClassifier] = {}
@@ -175,18 +170,10 @@ class FieldClassifier:
 
     def predict(self, frames: np.ndarray) -> np.ndarray:
         """Class probabilities for an (N, FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS) batch of framed fields."""
-        n = len(frames)
-        if n == 0:
-            return np.zeros((0, len(FIELD_CLASSES)), np.float32)
-        padded = np.zeros((-(-n // BATCH_SIZE) * BATCH_SIZE, FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS), np.float32)
-        padded[:n] = frames
-        logits = np.concatenate(
-            [self.net.logits(padded[i : i + BATCH_SIZE]) for i in range(0, len(padded), BATCH_SIZE)]
-        )
-        z = logits[:n].astype(np.float64) / float(self.card.get("temperature", 1.0))
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+        from batchreader.classify import softmax
+
+        logits = self.net.batched_logits(np.asarray(frames, np.float32), BATCH_SIZE, len(FIELD_CLASSES))
+        return softmax(logits, float(self.card.get("temperature", 1.0)))
 
 
 def not_numbers(glyphs: list, shape: tuple[int, int], classifier: FieldClassifier) -> dict[tuple[int, int], str]:

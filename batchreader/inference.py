@@ -83,8 +83,20 @@ class NumpyNet:
         except (KeyError, ValueError, OSError) as exc:
             raise ModelError(f"cannot read the weights of {path}: {exc}") from exc
 
+    def batched_logits(self, x: np.ndarray, batch_size: int, classes: int) -> np.ndarray:
+        """Logits of ``x`` in calls of exactly ``batch_size`` (the last padded): an input's
+        scores never depend on which others shared its call, so resumed and parallel runs
+        give identical CSVs."""
+        n = len(x)
+        if n == 0:
+            return np.zeros((0, classes), np.float32)
+        padded = np.zeros((-(-n // batch_size) * batch_size, *x.shape[1:]), np.float32)
+        padded[:n] = x
+        out = [self.logits(padded[i : i + batch_size]) for i in range(0, len(padded), batch_size)]
+        return np.concatenate(out, axis=0)[:n]
+
     def logits(self, x: np.ndarray) -> np.ndarray:
-        """Logits for an (N, 28, 28, 1) float32 batch."""
+        """Logits for an (N, height, width, channels) float32 batch."""
         x = np.asarray(x, np.float32)
         for op in self.ops:
             if isinstance(op, _Conv):

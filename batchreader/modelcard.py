@@ -20,15 +20,16 @@ DEFAULT_MODEL_NAME = "batchreader-cnn.keras"
 """File name of the model shipped in ``models/`` (installed as package data ``batchreader.models``)."""
 
 
-def default_model_path() -> Path:
-    """Return the path of the shipped model, in an installed wheel or a source checkout."""
+def default_model_path(name: str = DEFAULT_MODEL_NAME) -> Path:
+    """Return the path of a shipped model (default: the digit model), in an installed
+    wheel or a source checkout."""
     try:
-        candidate = Path(str(resources.files("batchreader.models") / DEFAULT_MODEL_NAME))
+        candidate = Path(str(resources.files("batchreader.models") / name))
         if candidate.is_file():
             return candidate
     except ModuleNotFoundError:
         pass
-    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
+    return Path(__file__).resolve().parent.parent / "models" / name
 
 
 def card_path(model_path: Path) -> Path:
