@@ -42,7 +42,9 @@ barcodes, rules, page and shadow edges, paper texture)."""
 NUMBER = 0
 
 DEFAULT_FIELD_MODEL_NAME = "batchreader-fields.keras"
-BATCH_SIZE = 64
+BATCH_SIZE = 16
+"""Fields per model call (every call gets exactly this many, see NumpyNet.batched_logits): a page
+holds a few dozen fields, and a larger call computes padding for most of them."""
 
 
 def to_field_input(own: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
@@ -107,10 +109,13 @@ def frame_fields(glyphs: list, shape: tuple[int, int]) -> tuple[list[tuple[int, 
         members = groups[key]
         x0, y0 = min(g.x for g in members), min(g.y for g in members)
         x1, y1 = max(g.right for g in members), max(g.bottom for g in members)
-        # the field's own ink, and the rest, in a window around it (see to_field_input)
-        side = max(x1 - x0, (y1 - y0) * FIELD_WIDTH // FIELD_HEIGHT)
-        wx0, wy0 = max(0, x0 - side), max(0, y0 - side)
-        wx1, wy1 = min(shape[1], x1 + side), min(shape[0], y1 + side)
+        # the field's own ink, and the rest, in the window that to_field_input frames
+        scale = min(INK_HEIGHT / (y1 - y0), (FIELD_WIDTH - 4) / (x1 - x0))
+        half_w, half_h = FIELD_WIDTH / scale / 2 + 2, FIELD_HEIGHT / scale / 2 + 2
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        wx0, wy0 = max(0, int(cx - half_w)), max(0, int(cy - half_h))
+        wx1, wy1 = min(shape[1], int(cx + half_w) + 1), min(shape[0], int(cy + half_h) + 1)
+        wx0, wy0, wx1, wy1 = min(wx0, x0), min(wy0, y0), max(wx1, x1), max(wy1, y1)
         own = np.zeros((wy1 - wy0, wx1 - wx0), np.float32)
         for g in members:
             region = own[g.y - wy0 : g.bottom - wy0, g.x - wx0 : g.right - wx0]
