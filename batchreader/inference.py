@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from batchreader.errors import ModelError
 
@@ -114,10 +113,12 @@ class NumpyNet:
 
 def _conv(x: np.ndarray, op: _Conv) -> np.ndarray:
     kh, kw = op.size
-    windows = sliding_window_view(x, (kh, kw), axis=(1, 2))  # (N, H', W', C, kh, kw)
-    n, h, w = windows.shape[:3]
-    # gathered as (kh, kw, C): runs of adjacent channels copy fastest, and it is Keras' kernel order
-    y = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * w, -1) @ op.kernel
+    n, h, w = x.shape[0], x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    # the patches gathered as (kh, kw, C), Keras' kernel order, one shifted slice per
+    # kernel tap: whole rows of channels copy at once (a transposed window view copied
+    # one or two channels at a time, slow on a two-channel input)
+    patches = np.concatenate([x[:, dy : dy + h, dx : dx + w, :] for dy in range(kh) for dx in range(kw)], axis=-1)
+    y = patches.reshape(n * h * w, -1) @ op.kernel
     y += op.bias
     if op.relu:
         np.maximum(y, 0, out=y)
