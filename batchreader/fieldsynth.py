@@ -126,7 +126,7 @@ def _number(digits: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     """A handwritten number: MNIST digits in a row with the synthesizer's pens and spacing."""
     n = int(rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 6, 7]))
     # fine pens often: a ballpoint on a large digit leaves strokes a twentieth of its height
-    pen = float(rng.choice([0.3, 0.4, 0.5, 0.6, 0.6, 0.8, 1.0, 1.0, 1.3, 1.8]))
+    pen = float(rng.choice([0.3, 0.4, 0.5, 0.6, 0.6, 0.8, 1.0, 1.0, 1.3, 1.8, 1.8, 2.2]))
     skipping = bool(pen < 1 and rng.random() < 0.2)
     spacing = rng.random()  # touching, written in a row, or one digit a cell of a comb box
     touching, spaced = spacing < 0.2, spacing > 0.75
@@ -134,6 +134,8 @@ def _number(digits: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     for k in range(n):
         img = digits[int(rng.integers(len(digits)))]
         parts.append(digit_ink(img, max(6, int(h * rng.uniform(0.85, 1.1))), pen, skipping))
+        if spaced and rng.random() < 0.12:  # a comb cell crossed out, ticked or dashed beside the digits
+            parts.append(_mark(h, rng)[: h + h // 3, : h + h // 2])
         if k + 1 < n and rng.random() < 0.08:  # a thousands dot, comma or dash inside the number
             sep = np.zeros((h, max(3, h // 3)), np.float32)
             t = max(2, h // 10)
