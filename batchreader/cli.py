@@ -278,8 +278,8 @@ def train(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Field model to write (.keras), with its card beside it.",
 )
-@click.option("--samples", default=80_000, show_default=True, type=click.IntRange(100, None), help="Generated fields.")
-@click.option("--epochs", default=8, show_default=True, type=click.IntRange(1, None), help="Passes over them.")
+@click.option("--samples", default=120_000, show_default=True, type=click.IntRange(100, None), help="Generated fields.")
+@click.option("--epochs", default=12, show_default=True, type=click.IntRange(1, None), help="Passes over them.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generator and of training.")
 def train_fields(data, out, samples, epochs, seed) -> None:
     """Train the field model, which tells handwritten numbers from words, signatures, print and furniture.

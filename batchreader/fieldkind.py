@@ -41,6 +41,11 @@ and printed numbers, X marks, ticks and dashes, and form furniture (box walls, c
 barcodes, rules, page and shadow edges, paper texture)."""
 NUMBER = 0
 
+NUMBER_THRESHOLD = 0.85
+"""P(number) from which a field is read, written into a trained model's card. Chosen on
+the real development forms: of 0.5-0.95 it gave nearly the lowest CER with the smallest
+loss on the synthetic benchmark (docs/real-material.md)."""
+
 DEFAULT_FIELD_MODEL_NAME = "batchreader-fields.keras"
 BATCH_SIZE = 16
 """Fields per model call (every call gets exactly this many, see NumpyNet.batched_logits): a page
@@ -58,7 +63,7 @@ def to_field_input(own: np.ndarray, context: np.ndarray | None = None) -> np.nda
     around a lone glyph, such as the rest of a word, is in view. Intensity is divided by
     a high percentile of the field's own ink, so faint pencil and black marker look alike.
     """
-    out = np.zeros((FIELD_HEIGHT, FIELD_WIDTH, 2), np.float32)
+    out = np.zeros((FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS), np.float32)
     a = np.asarray(own, np.float32)
     if not a.size:
         return out
@@ -102,7 +107,7 @@ def frame_fields(glyphs: list, shape: tuple[int, int]) -> tuple[list[tuple[int, 
         groups.setdefault((g.line, g.field), []).append(g)
     keys = list(groups)
     if not keys:
-        return keys, np.zeros((0, FIELD_HEIGHT, FIELD_WIDTH, 2), np.float32)
+        return keys, np.zeros((0, FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS), np.float32)
     everything = page_ink(glyphs, shape)
     frames = []
     for key in keys:
@@ -146,7 +151,7 @@ class FieldClassifier:
     @classmethod
     def load(cls, path: Path | None = None) -> FieldClassifier:
         """Verify ``path`` (default: the shipped field model) against its card and load it once per process."""
-        from batchreader.modelcard import card_path, read_json_card, sha256_file
+        from batchreader.modelcard import card_path, check_sha256, read_json_card
 
         path = Path(path) if path is not None else default_field_model_path()
         card = read_json_card(path, ("sha256", "classes", "input"))
@@ -156,12 +161,7 @@ class FieldClassifier:
             )
         if list(card["input"].get("shape", [])) != [FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS]:
             raise ModelError(f"field model {path} expects input {card['input'].get('shape')}, not this version's")
-        actual = sha256_file(path)
-        if actual != card["sha256"]:
-            raise ModelError(
-                f"field model {path} does not match its card (sha256 {actual[:12]}...)",
-                "the file is corrupt or was replaced; retrain or restore it",
-            )
+        check_sha256(path, card)
         key = (str(path.resolve()), card["sha256"])
         if key not in _LOADED:
             _LOADED[key] = cls(net=NumpyNet.load(path), card=card, path=path)
@@ -170,8 +170,8 @@ class FieldClassifier:
 
     @property
     def threshold(self) -> float:
-        """P(number) from which a field is read (chosen on generated validation fields, see the card)."""
-        return float(self.card.get("number_threshold", 0.5))
+        """P(number) from which a field is read (the card's, see NUMBER_THRESHOLD)."""
+        return float(self.card.get("number_threshold", NUMBER_THRESHOLD))
 
     def predict(self, frames: np.ndarray) -> np.ndarray:
         """Class probabilities for an (N, FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS) batch of framed fields."""

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from batchreader.errors import DataError
-from batchreader.fieldkind import FIELD_CHANNELS, FIELD_CLASSES, FIELD_HEIGHT, FIELD_WIDTH, NUMBER
+from batchreader.fieldkind import FIELD_CHANNELS, FIELD_CLASSES, FIELD_HEIGHT, FIELD_WIDTH, NUMBER, NUMBER_THRESHOLD
 from batchreader.modelcard import card_path, sha256_file, write_json_atomic
 from batchreader.tensorflow_env import import_keras
 from batchreader.training import Mnist, TrainConfig, save_model_atomic, validation_split
@@ -78,8 +78,8 @@ def _figures(probs: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, An
 def train_fields(
     out: Path,
     data: Mnist,
-    samples: int = 80_000,
-    epochs: int = 6,
+    samples: int = 120_000,
+    epochs: int = 12,
     batch_size: int = 128,
     learning_rate: float = 2e-3,
     seed: int = 0,
@@ -132,7 +132,7 @@ def train_fields(
     seconds = time.monotonic() - started
     val_logits = np.asarray(model.predict(x_val, batch_size=512, verbose=0))
     temperature = fit_temperature(val_logits, y_val)
-    threshold = 0.5
+    threshold = NUMBER_THRESHOLD
     val = _figures(softmax(val_logits, temperature), y_val, threshold)
     held = _figures(
         softmax(np.asarray(model.predict(x_held, batch_size=512, verbose=0)), temperature), y_held, threshold

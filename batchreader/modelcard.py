@@ -79,13 +79,18 @@ def read_card(model_path: Path) -> dict[str, Any]:
 def verify_model(model_path: Path) -> dict[str, Any]:
     """Check the model file against its card's sha256 and return the card."""
     card = read_card(model_path)
+    check_sha256(model_path, card)
+    return card
+
+
+def check_sha256(model_path: Path, card: dict[str, Any]) -> None:
+    """Raise :class:`ModelError` unless ``model_path`` has the sha256 its card records."""
     actual = sha256_file(model_path)
     if actual != card["sha256"]:
         raise ModelError(
             f"model {model_path} does not match its card (sha256 {actual[:12]}..., card says {card['sha256'][:12]}...)",
             "the file is corrupt or was replaced; retrain or restore it",
         )
-    return card
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:

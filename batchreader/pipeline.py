@@ -124,9 +124,9 @@ def read_page(
     """
     glyphs = segment(page.gray, page.dpi)
     if _one_field(glyphs, page.gray.shape[0], layout):
-        for index, g in enumerate(sorted(glyphs, key=lambda g: g.x), start=1):
-            g.line, g.field, g.index = 1, 1, index
         glyphs.sort(key=lambda g: g.x)
+        for index, g in enumerate(glyphs, start=1):
+            g.line, g.field, g.index = 1, 1, index
         not_read: set = set()
     else:
         not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
