@@ -132,6 +132,45 @@ _FONTS = [
 ]
 
 
+def make_font_digit(label: int, rng: np.random.Generator) -> np.ndarray:
+    """Return a 28x28 framed handwritten ``label`` in a vendored handwriting face,
+    distorted as the MNIST digits are (see :func:`augment_digit`).
+
+    MNIST's writers were American: its 1s are bars, its 7s are never crossed, its 4s
+    are closed. Elsewhere a 1 has a long flag (taken for a 7), a 4 is open (for a 6)
+    and a 9's tail is looped (for an 8): the handwriting faces write them so, and a 1
+    is also drawn with a flag of any length (:func:`_flagged_one`). Only the training
+    faces are drawn (never :data:`batchreader.fonts.HELD_OUT`)."""
+    from batchreader.fonts import fonts, render_face
+
+    if label == 1 and rng.random() < 0.5:
+        ink = _flagged_one(rng)
+    else:
+        faces = fonts().handwriting
+        ink = render_face(str(label), faces[int(rng.integers(len(faces)))], int(rng.integers(32, 72)))
+    return augment_digit(to_mnist(ink), rng)
+
+
+def _flagged_one(rng: np.random.Generator) -> np.ndarray:
+    """A 1 as much of the world writes it: a stem, a flag from its top down to the left
+    (short, or half the height, and steeper than a 7's bar), sometimes a foot."""
+    h = 80
+    canvas = np.zeros((h + 20, h + 20), np.uint8)
+    thick = int(rng.integers(3, 9))
+    slant = rng.uniform(-0.15, 0.35) * h
+    top = (int(10 + h / 2 + slant / 2), 10)
+    bottom = (int(10 + h / 2 - slant / 2), 10 + h)
+    cv2.line(canvas, top, bottom, 255, thick, cv2.LINE_AA)
+    length = rng.uniform(0.2, 0.5) * h
+    angle = np.deg2rad(rng.uniform(25, 70))  # below the horizontal
+    flag = (int(top[0] - length * np.cos(angle)), int(top[1] + length * np.sin(angle)))
+    cv2.line(canvas, top, flag, 255, thick, cv2.LINE_AA)
+    if rng.random() < 0.2:
+        foot = int(rng.uniform(0.15, 0.3) * h)
+        cv2.line(canvas, (bottom[0] - foot, bottom[1]), (bottom[0] + foot, bottom[1]), 255, thick, cv2.LINE_AA)
+    return canvas.astype(np.float32) / 255.0
+
+
 _PRINTED = "0123456789" * 3 + "ABCDEFGHKMNPRSTUXYZabdeghkmnpqrstuxyz#%&$"
 
 
@@ -253,11 +292,14 @@ def augment_batch(
     not_a_digit: int = 10,
     touching: int = 11,
     touching_ones: float = 0.0,
+    font_share: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Augment a batch of 28x28 digits and replace a share of it with non-digit marks
     and a share with touching digits (drawn from the batch's own digits; in a share
     ``touching_ones`` of them one of the digits is a 1: a bar written into the stem of
     its neighbour is the pair most easily taken for one digit, 41 for a 4, 91 for a 9).
+    A share ``font_share`` of the digits is replaced by the same digit in a handwriting
+    face (:func:`make_font_digit`).
 
     Returns (N, 28, 28, 1) float32 images and int32 labels.
     """
@@ -277,6 +319,8 @@ def augment_batch(
                 chosen[rng.integers(count)] = ones[rng.integers(ones.size)]
             out[i, :, :, 0] = make_touching([images[int(j)] for j in chosen], rng)
             out_labels[i] = touching
+        elif font_share and rng.random() < font_share:
+            out[i, :, :, 0] = make_font_digit(int(out_labels[i]), rng)
         elif rng.random() < augment_share:
             out[i, :, :, 0] = augment_digit(images[i], rng)
         else:  # MNIST digits are already framed; some stay as written

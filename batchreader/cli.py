@@ -199,6 +199,13 @@ def apply_corrections_command(ctx, results, corrections, out) -> None:
     help="Share of the generated touching-digit samples in which one digit is a 1.",
 )
 @click.option(
+    "--font-share",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of the digits drawn in the vendored handwriting faces instead of MNIST's (flagged 1s, open 4s).",
+)
+@click.option(
     "--corrections",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Fine-tune --model on a corrections CSV from the review report instead of training anew.",
@@ -221,6 +228,7 @@ def train(
     steps_per_epoch,
     validation_size,
     touching_ones,
+    font_share,
     corrections,
     scans,
     model,
@@ -258,6 +266,7 @@ def train(
         steps_per_epoch=steps_per_epoch,
         validation_size=validation_size,
         touching_ones=touching_ones,
+        font_share=font_share,
     )
     card = run_train(out, load_mnist(data), config, command=command, init=model)
     test = card["metrics"]["mnist_test"]

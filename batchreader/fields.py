@@ -38,6 +38,7 @@ def page_rows(
     chosen: list[list[tuple[Candidate, np.ndarray, bool]]],
     keep_rejected: bool,
     printed: set[tuple[int, int]] = frozenset(),
+    one_number: bool = False,
 ) -> list[ResultRow]:
     """Turn the chosen readings of one page into its result rows, numbered in order.
     Text fields (see TEXT_MARKS), fields much smaller than the rest of their line (see
@@ -75,8 +76,11 @@ def page_rows(
     # a box's frame left standing round its digit is no letter
     letters = {k for k in letters if not any(_encloses(candidates[k][0], row) for row, _ in candidates)}
     boxed = {(box.line, box.field) for slot in chosen for box, _, _ in slot if box.boxed}
-    text_fields = _text_fields(candidates, tallest, letters, boxed) | set(printed)
-    text_fields |= _small_fields(candidates, text_fields)
+    if one_number:
+        text_fields: set[tuple[int, int]] = set()
+    else:
+        text_fields = _text_fields(candidates, tallest, letters, boxed) | set(printed)
+        text_fields |= _small_fields(candidates, text_fields)
     # a hesitant non-digit inside a handwritten number is one of its digits (print and
     # marks do not sit between the digits of one number); a piece too short to be a
     # digit is not one

@@ -10,24 +10,17 @@ pen width, blur, resolution, faint ink, 1-bit thresholding, specks.
 
 The fonts are vendored under ``batchreader/fontdata`` (see its README): training runs
 offline. Some printed and handwriting faces are held out to measure the model on
-faces it never saw (:data:`HELD_OUT`).
+faces it never saw (:data:`batchreader.fonts.HELD_OUT`).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from batchreader.fieldkind import FIELD_CLASSES, to_field_input
+from batchreader.fonts import Fonts, fonts, render_face
 from batchreader.synth import _CAPITALS, digit_ink
-
-FONT_DIR = Path(__file__).resolve().parent / "fontdata"
-HELD_OUT = ("kalam", "gochi-hand", "merriweather", "ibm-plex-mono")
-"""Font name prefixes never used in training: the held-out check of the card."""
 
 SHARES = {"number": 0.40, "words": 0.15, "signature": 0.08, "print": 0.17, "mark": 0.08, "furniture": 0.12}
 """How often each kind is drawn: numbers are the only positive class, and the hardest
@@ -55,51 +48,6 @@ _PRINT = (
     "Model C1", "Question", "Marks", "Q.", "Sub-total", "Signature", "Amount", "Pay", "Account",
     "(", ")", "1)", "2)", "3)", "A", "B)", "a", "b", "c", "I", "S", "O", "Z", "l", "i)", "ii)", "iii)", "*)",
 )  # fmt: skip
-
-
-@dataclass
-class Fonts:
-    handwriting: list[Path]
-    script: list[Path]
-    printed: list[Path]
-
-
-_SCRIPT = ("homemade-apple", "cedarville-cursive", "dancing-script", "satisfy", "great-vibes", "allura",
-           "mr-dafoe", "la-belle-aurore", "kristi", "nothing-you-could-do", "reenie-beanie")  # fmt: skip
-
-
-@lru_cache(maxsize=4)
-def fonts(held_out: bool = False) -> Fonts:
-    """The vendored fonts: the training faces, or with ``held_out`` only the held-out ones."""
-    import matplotlib
-
-    def keep(p: Path) -> bool:
-        return p.name.startswith(HELD_OUT) == held_out
-
-    hand = sorted(p for p in (FONT_DIR / "handwriting").glob("*.woff2") if keep(p))
-    printed = sorted(p for p in (FONT_DIR / "printed").glob("*.woff2") if keep(p))
-    if not held_out:  # matplotlib's DejaVu faces print too
-        printed += sorted((Path(matplotlib.get_data_path()) / "fonts" / "ttf").glob("DejaVu*.ttf"))
-    script = [p for p in hand if p.name.startswith(_SCRIPT)] or hand
-    return Fonts(hand, script, printed)
-
-
-@lru_cache(maxsize=2048)
-def _font(path: Path, size: int):
-    from PIL import ImageFont
-
-    return ImageFont.truetype(str(path), size=size)
-
-
-def _render(text: str, path: Path, size: int) -> np.ndarray:
-    """``text`` in the font at ``path`` as float32 ink 0..1, cropped with a margin."""
-    from PIL import Image, ImageDraw
-
-    f = _font(path, size)
-    x0, y0, x1, y1 = f.getbbox(text)
-    layer = Image.new("L", (max(1, x1 - x0 + 8), max(1, y1 - y0 + 8)), 0)
-    ImageDraw.Draw(layer).text((4 - x0, 4 - y0), text, fill=255, font=f)
-    return np.asarray(layer, np.float32) / 255.0
 
 
 def _word(rng: np.random.Generator) -> str:
@@ -201,7 +149,7 @@ def _signature(h: int, fnt: Fonts, rng: np.random.Generator) -> np.ndarray:
     """A signature: a name in a script face or a looping scribble, often with a flourish."""
     if fnt.script and rng.random() < 0.6:
         name = str(rng.choice(_NAMES)) + (" " + str(rng.choice(_NAMES)) if rng.random() < 0.5 else "")
-        ink = _render(name, fnt.script[int(rng.integers(len(fnt.script)))], int(h * rng.uniform(1.2, 2.2)))
+        ink = render_face(name, fnt.script[int(rng.integers(len(fnt.script)))], int(h * rng.uniform(1.2, 2.2)))
         ink = _shear(ink, rng.uniform(-0.1, 0.5))
     else:
         w, hh = h * rng.uniform(2, 7), h * rng.uniform(0.8, 1.8)
@@ -241,7 +189,8 @@ def _print_text(rng: np.random.Generator) -> str:
 
 
 def _print(h: int, fnt: Fonts, rng: np.random.Generator) -> np.ndarray:
-    ink = _render(_print_text(rng), fnt.printed[int(rng.integers(len(fnt.printed)))], int(h * rng.uniform(0.9, 1.5)))
+    face = fnt.printed[int(rng.integers(len(fnt.printed)))]
+    ink = render_face(_print_text(rng), face, int(h * rng.uniform(0.9, 1.5)))
     if rng.random() < 0.2:  # bold by a scanner's bleed
         ink = cv2.dilate(ink, np.ones((2, 2), np.uint8))
     return ink
@@ -400,14 +349,14 @@ def _object(kind: str, h: int, digits: np.ndarray, fnt: Fonts, rng: np.random.Ge
     if kind == "number":
         if fnt.handwriting and rng.random() < 0.15:  # digits in a handwriting face
             text = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(1, 6))))
-            return _render(
+            return render_face(
                 text, fnt.handwriting[int(rng.integers(len(fnt.handwriting)))], int(h * rng.uniform(1.2, 1.8))
             )
         return _number(digits, h, rng)
     if kind == "words":
         if rng.random() < 0.75 and fnt.handwriting:
             path = fnt.handwriting[int(rng.integers(len(fnt.handwriting)))]
-            return _render(_word(rng), path, int(h * rng.uniform(1.2, 2.0)))
+            return render_face(_word(rng), path, int(h * rng.uniform(1.2, 2.0)))
         return _capitals(h, rng)
     if kind == "signature":
         return _signature(h, fnt, rng)

@@ -88,7 +88,8 @@ def train_fields(
     """Train the field model on ``samples`` generated fields and write ``out`` with its card."""
     from batchreader.classify import softmax
     from batchreader.evaluation import fit_temperature
-    from batchreader.fieldsynth import HELD_OUT, SHARES, field_set
+    from batchreader.fieldsynth import SHARES, field_set
+    from batchreader.fonts import HELD_OUT
 
     keras = import_keras()
     import tensorflow as tf

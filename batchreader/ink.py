@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 
-def ink_map(gray: np.ndarray) -> np.ndarray:
+def ink_map(gray: np.ndarray, window: int | None = None) -> np.ndarray:
     """Return ink intensity (0 = paper) relative to the local paper colour.
 
     The paper is estimated with a closing (a max filter wider than any stroke, then a
@@ -31,7 +31,8 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     h, w = gray.shape
     factor = 4 if min(h, w) >= 400 else 1
     small = cv2.resize(gray, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
-    k = int(np.clip(min(h, w) / 20 / factor, 5, 31)) | 1
+    window = window or int(np.clip(min(h, w) / 20, 5 * factor, 31 * factor))
+    k = max(5, window // factor) | 1
     paper = _closing(small, k)
     paper = cv2.medianBlur(paper, 5)
     solid = paper < SOLID_PRINT * float(np.median(paper[::4, ::4]))
@@ -48,6 +49,15 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
     paper = np.maximum(paper, gray)
     return cv2.subtract(paper, gray)
+
+
+def field_window(height: int) -> int:
+    """The paper filter's width for a field ``height`` pixels high: a sixth of it, wider
+    than the strokes of a number written to fill the field (a marker's are a tenth of
+    the digit height). At the page's twentieth of a 60-px cheque amount (5 px), the
+    filter saw no paper inside the strokes, which kept little contrast against a
+    security background."""
+    return int(height / 6)
 
 
 def _closing(image: np.ndarray, k: int) -> np.ndarray:
@@ -145,7 +155,9 @@ def label(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return labels, stats, flat
 
 
-def threshold_components(ink: np.ndarray, min_contrast: float, low_ratio: float) -> Components:
+def threshold_components(
+    ink: np.ndarray, min_contrast: float, low_ratio: float, background: bool = False
+) -> Components:
     """Binarise with hysteresis and label the strokes in one pass.
 
     Strokes need a seed above Otsu's level (never below ``min_contrast``) and grow
@@ -154,10 +166,28 @@ def threshold_components(ink: np.ndarray, min_contrast: float, low_ratio: float)
     ``skimage.filters.apply_hysteresis_threshold`` with 8-connectivity; labelling the
     faint mask once also gives the strokes' boxes, so the page is labelled once, not
     three times (labelling is the costliest step on a full page).
+
+    With ``background``, the image is one field that may lie on a printed pattern (a
+    cheque's guilloche, a tinted form): its ink falls in three classes, paper, the
+    pattern's fine lines and the strokes, and only the darkest class seeds strokes
+    (the upper of three-class Otsu levels), which grow through pixels down to
+    PATTERN_GROWTH of it (never into the pattern's class). On plain paper the upper
+    level parts the strokes' core from their rim, and the strokes come out thinner.
+    Telling plain fields from patterned ones first (by where the middle class lies: at
+    the strokes' rims, or away from them) read fewer real cheque amounts right
+    (42.7% exact, against 45.0%): on real paper, grain and faint bridges between
+    touching digits are the middle class as well.
     """
-    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    high = max(float(otsu), float(min_contrast))
-    low = max(high * low_ratio, min_contrast * 0.6)
+    if background and np.unique(ink[::2, ::2]).size >= 3:
+        from skimage.filters import threshold_multiotsu
+
+        paper_level, stroke_level = (float(t) for t in threshold_multiotsu(ink, classes=3))
+        high = max(stroke_level, float(min_contrast))
+        low = max(high * PATTERN_GROWTH, paper_level, min_contrast * 0.6)
+    else:
+        otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        high = max(float(otsu), float(min_contrast))
+        low = max(high * low_ratio, min_contrast * 0.6)
     faint = ink > low
     labels, stats, flat = label(faint)
     which = labels.ravel()[flat]
@@ -181,6 +211,13 @@ def threshold_components(ink: np.ndarray, min_contrast: float, low_ratio: float)
         core = (own & (ink[y : y + h, x : x + w] > high)).view(np.uint8)
         mask[y : y + h, x : x + w] &= ~own | (cv2.dilate(core, near) > 0)
     return Components.of(mask)
+
+
+PATTERN_GROWTH = 0.75
+"""Strokes of a field grow through pixels down to this share of the seed level (see
+:func:`threshold_components`). Real cheque amounts read exactly: 39.2% at 0.5, 40.7% at
+0.6, 45.0% at 0.75, 45.9% at 0.9; generated strips on plain paper 79.5, 75.0, 76.0
+and 75.5%: 0.75, as 0.9 keeps only the cores of faint strokes."""
 
 
 FAINT_SPRAWL = 2.0

@@ -122,8 +122,11 @@ def read_page(
     field, and the field model is not asked (the user, or the system that cut the image
     out, said what it holds).
     """
-    glyphs = segment(page.gray, page.dpi)
-    if _one_field(glyphs, page.gray.shape[0], layout):
+    glyphs = segment(page.gray, page.dpi, field=layout == "field")
+    one_number = _one_field(glyphs, page.gray.shape[0], layout)
+    if one_number:
+        if layout == "auto":  # found to be a field: its ink is judged as a field's
+            glyphs = segment(page.gray, page.dpi, field=True)
         glyphs.sort(key=lambda g: g.x)
         for index, g in enumerate(glyphs, start=1):
             g.line, g.field, g.index = 1, 1, index
@@ -131,7 +134,7 @@ def read_page(
     else:
         not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
     chosen, printed = classify_glyphs(glyphs, classifier)
-    return page_rows(page.file, page.number, chosen, keep_rejected, set(printed) | not_read)
+    return page_rows(page.file, page.number, chosen, keep_rejected, set(printed) | not_read, one_number)
 
 
 def single_threaded() -> None:

@@ -16,7 +16,7 @@ from dataclasses import field as dc_field
 import cv2
 import numpy as np
 
-from batchreader.ink import Components, ink_map, threshold_components
+from batchreader.ink import Components, field_window, ink_map, threshold_components
 from batchreader.lines import Box, remove_lines, ruler_straight
 
 log = logging.getLogger(__name__)
@@ -213,15 +213,20 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def segment(gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = DEFAULT_CONFIG) -> list[Glyph]:
+def segment(
+    gray: np.ndarray, dpi: float | None = None, config: SegmentConfig = DEFAULT_CONFIG, field: bool = False
+) -> list[Glyph]:
     """Find the candidate digits of one grayscale page, in reading order with lines and fields.
 
     ``dpi``, when known (PDF renders, scans that record it), sets a floor on digit size.
+    ``field`` says the image is one field cut out of a document (``--layout field``):
+    its paper is judged at the field's scale and may carry a printed background (see
+    :func:`batchreader.ink.threshold_components`).
     """
     if gray.ndim != 2 or gray.size == 0:
         return []
-    ink = ink_map(gray)
-    comps = threshold_components(ink, config.min_contrast, config.low_ratio)
+    ink = ink_map(gray, field_window(gray.shape[0]) if field else None)
+    comps = threshold_components(ink, config.min_contrast, config.low_ratio, background=field)
     if not comps.mask.any():
         return []
     floor = float(config.min_digit_px)

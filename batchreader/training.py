@@ -93,6 +93,9 @@ class TrainConfig:
     """Share of the touching samples in which one digit is a 1 (see
     :func:`batchreader.augment.augment_batch`). The shipped model was trained on for 2
     epochs with 0.5 from one trained without (see the README's model section)."""
+    font_share: float = 0.0
+    """Share of the digits drawn in a handwriting face instead of MNIST's hand (see
+    :func:`batchreader.augment.make_font_digit`): the styles MNIST lacks."""
     patience: int = 8
 
 
@@ -112,6 +115,7 @@ def _batches(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, seed: int):
             nondigit_share=cfg.nondigit_share,
             touching_share=cfg.touching_share,
             touching_ones=cfg.touching_ones,
+            font_share=cfg.font_share,
             not_a_digit=NOT_A_DIGIT,
             touching=TOUCHING,
         )

@@ -27,7 +27,7 @@ from batchreader.fieldkind import (
     default_field_model_path,
     to_field_input,
 )
-from batchreader.fieldsynth import FONT_DIR, HELD_OUT, _render
+from batchreader.fonts import FONT_DIR, HELD_OUT, render_face
 from batchreader.schema import read_results
 from batchreader.synth import digit_ink
 
@@ -108,8 +108,8 @@ def mixed_page(tmp_path_factory, mnist_subset) -> tuple[Path, str]:
         x += ink.shape[1] + 18
     number = "".join(str(int(y_test[i])) for i in picks)
     cv2.rectangle(page, (150, 300), (260, 380), 30, 2)  # an empty box: its walls
-    _stamp(page, _render("Invoice No. 2019", _held_out("printed"), 44), 150, 480)
-    _stamp(page, _render("Seratus dua", _held_out("handwriting"), 80), 150, 640)
+    _stamp(page, render_face("Invoice No. 2019", _held_out("printed"), 44), 150, 480)
+    _stamp(page, render_face("Seratus dua", _held_out("handwriting"), 80), 150, 640)
     pts = np.stack([np.linspace(150, 650, 120), 900 + 40 * np.sin(np.linspace(0, 18, 120))], 1)
     pts += rng.normal(0, 3, pts.shape)
     cv2.polylines(page, [pts.astype(np.int32)], False, 25, 4, cv2.LINE_AA)  # a signature's scribble

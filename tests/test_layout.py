@@ -9,6 +9,7 @@ import pytest
 import batchreader
 from batchreader.pipeline import FIELD_HEIGHT
 from batchreader.schema import read_results
+from batchreader.stripsynth import render_strip
 from batchreader.synth import digit_ink
 
 
@@ -65,3 +66,21 @@ def test_an_unknown_layout_is_refused(tmp_path, mnist_subset):
     cv2.imwrite(str(tmp_path / "amount.png"), strip)
     with pytest.raises(ValueError, match="layout"):
         batchreader.scan([tmp_path / "amount.png"], tmp_path / "r.csv", layout="column")
+
+
+@pytest.mark.parametrize("seed", [1, 8, 9])  # strips the page-style ink misread
+def test_an_amount_on_a_security_background_reads_exactly(tmp_path, mnist_subset, seed):
+    """A cheque-like strip: a guilloche background, a thousands dot, a dash after the
+    amount, a printed baseline, digits close or touching. ``auto`` takes it for a field
+    as ``field`` does, and both read exactly its digits (the dot and the dash are none)."""
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(mnist_subset["y_test"]), 5, replace=False)
+    images, labels = mnist_subset["x_test"][pick], mnist_subset["y_test"][pick]
+    strip = render_strip(images, labels, rng, pattern=True, dot=True, dash=True, underline=True)
+    cv2.imwrite(str(tmp_path / "amount.png"), strip.gray)
+    for layout in ("field", "auto"):
+        batchreader.scan([tmp_path / "amount.png"], tmp_path / f"{layout}.csv", jobs=1, layout=layout)
+        rows = read_results(tmp_path / f"{layout}.csv")
+        rows = rows[rows["status"] == "ok"]
+        assert "".join(str(int(d)) for d in rows.sort_values("x")["digit"]) == strip.digits, layout
+        assert set(rows["field"]) == {1}
