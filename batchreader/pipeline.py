@@ -101,10 +101,29 @@ FIELD_HEIGHT = 160
 while a page, even a receipt, holds several lines."""
 
 
-def _one_field(glyphs: list, height: int, layout: str) -> bool:
+def _one_band(glyphs: list) -> bool:
+    """Whether the glyphs' rows make one band, with no blank row between two of them:
+    one line of ink. (A comma or a dash below an amount's digits is a line of its own
+    to reading order, but it overlaps the digits' rows; two lines of a page do not.)"""
+    spans = sorted((g.y, g.y + g.height) for g in glyphs)
+    bottom = spans[0][1] if spans else 0
+    for top, end in spans[1:]:
+        if top > bottom:
+            return False
+        bottom = max(bottom, end)
+    return bool(spans)
+
+
+def _segment(page: Page, layout: str) -> tuple[list, bool]:
+    """The page's glyphs, and whether the image is one field (see LAYOUTS): a field's
+    ink is judged at the field's scale (see :func:`batchreader.segment.segment`)."""
     if layout == "field":
-        return True
-    return layout == "auto" and height <= FIELD_HEIGHT and len({g.line for g in glyphs}) == 1
+        return segment(page.gray, page.dpi, field=True), True
+    if layout == "auto" and page.gray.shape[0] <= FIELD_HEIGHT:
+        glyphs = segment(page.gray, page.dpi, field=True)
+        if _one_band(glyphs):
+            return glyphs, True
+    return segment(page.gray, page.dpi), False
 
 
 def read_page(
@@ -122,11 +141,8 @@ def read_page(
     field, and the field model is not asked (the user, or the system that cut the image
     out, said what it holds).
     """
-    glyphs = segment(page.gray, page.dpi, field=layout == "field")
-    one_number = _one_field(glyphs, page.gray.shape[0], layout)
+    glyphs, one_number = _segment(page, layout)
     if one_number:
-        if layout == "auto":  # found to be a field: its ink is judged as a field's
-            glyphs = segment(page.gray, page.dpi, field=True)
         glyphs.sort(key=lambda g: g.x)
         for index, g in enumerate(glyphs, start=1):
             g.line, g.field, g.index = 1, 1, index
