@@ -25,6 +25,8 @@ class Box:
     x1: int
     line_y: int
     """Row of the box's bottom line."""
+    top: int | None = None
+    """Row of its top line, when known (cells found closed all round)."""
 
 
 def remove_lines(

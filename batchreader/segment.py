@@ -16,6 +16,7 @@ from dataclasses import field as dc_field
 import cv2
 import numpy as np
 
+from batchreader.boxes import remove_boxes
 from batchreader.ink import Components, field_window, ink_map, threshold_components
 from batchreader.lines import Box, remove_lines, ruler_straight
 
@@ -229,11 +230,16 @@ def segment(
     comps = threshold_components(ink, config.min_contrast, config.low_ratio, background=field)
     if not comps.mask.any():
         return []
+
     floor = float(config.min_digit_px)
     if dpi and dpi >= 150:  # phone photos claim 72 dpi and mean nothing by it
         floor = max(floor, config.min_digit_mm * dpi / 25.4)
     digit_h = max(estimate_digit_height(comps.stats, gray.shape[0], floor), floor)
+    unboxed, cell_rows = remove_boxes(comps.mask, int(floor))
+    if unboxed is not comps.mask:  # boxes closed all round: their walls go, whatever their length
+        comps = Components.of(unboxed)
     cleaned, combs = remove_lines(comps.mask, digit_h, config.line_length, config.comb_length, comps.stats)
+    combs += cell_rows
     if cleaned is not comps.mask:  # lines were erased: the strokes changed
         comps = Components.of(cleaned)
     labels, stats = comps.labels, comps.stats
@@ -334,7 +340,10 @@ def _merge_pieces(boxes: np.ndarray, digit_h: float, config: SegmentConfig) -> l
 def _box_of(glyph: Glyph, boxes: list[Box], digit_h: float) -> int | None:
     cx = glyph.x + glyph.width / 2
     for k, box in enumerate(boxes):
-        if box.x0 <= cx <= box.x1 and box.line_y - 1.6 * digit_h <= glyph.cy <= box.line_y + 0.3 * digit_h:
+        if box.top is not None:
+            if box.x0 <= cx <= box.x1 and box.top <= glyph.cy <= box.line_y:
+                return k
+        elif box.x0 <= cx <= box.x1 and box.line_y - 1.6 * digit_h <= glyph.cy <= box.line_y + 0.3 * digit_h:
             return k
     return None
 
