@@ -157,11 +157,11 @@ def box_rows(cells: list[np.ndarray], reach: list[tuple[int, int]]) -> list[Box]
             alike = max(w, pw) <= 1.6 * min(w, pw) and max(w, pw) <= 2 * max(h, ph)
             if level and alike and 0 <= x - (px + pw) <= max(3, 0.34 * max(h, ph)):
                 row.append((x, y, w, h))
-                end[1] = max(end[1], min(right, int(x + w + ROW_REACH * w)))
+                end[1] = max(end[1], min(right, int(x + w + _reach(w, h))))
                 break
         else:
             rows.append([(x, y, w, h)])
-            ends.append([max(left, int(x - ROW_REACH * w)), min(right, int(x + w + ROW_REACH * w))])
+            ends.append([max(left, int(x - _reach(w, h))), min(right, int(x + w + _reach(w, h)))])
     return [
         Box(
             min(end[0], row[0][0]),
@@ -175,4 +175,9 @@ def box_rows(cells: list[np.ndarray], reach: list[tuple[int, int]]) -> list[Box]
 
 ROW_REACH = 1.5
 """A row of cells reaches on over at most this many cells' width beyond its last found
-cell, each way."""
+cell, each way; a cell wider than twice its height (a table's) is no digit's cell, and
+reaches no further than itself."""
+
+
+def _reach(w: int, h: int) -> float:
+    return ROW_REACH * w if w <= 2 * h else 0.0
