@@ -78,6 +78,12 @@ def page_rows(
     boxed = {(box.line, box.field) for slot in chosen for box, _, _ in slot if box.boxed}
     if one_number:
         text_fields: set[tuple[int, int]] = set()
+        # separators and signs (a thousands dot or comma, the dash or "=" after an
+        # amount) are much shorter than the number's digits
+        heights = [row.height for row, rejected in candidates if not rejected]
+        if heights:
+            typical = float(np.median(heights))
+            candidates = [(row, rejected or row.height < TOO_SHORT * typical) for row, rejected in candidates]
     else:
         text_fields = _text_fields(candidates, tallest, letters, boxed) | set(printed)
         text_fields |= _small_fields(candidates, text_fields)

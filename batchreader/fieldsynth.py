@@ -70,6 +70,11 @@ def _word(rng: np.random.Generator) -> str:
     return w
 
 
+SAME_DIGIT = 0.12
+"""Share of numbers of several digits that repeat one written digit (the same MNIST
+image, as a row of a sheet repeats one hand's digit)."""
+
+
 def _number(digits: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     """A handwritten number: MNIST digits in a row with the synthesizer's pens and spacing."""
     n = int(rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 6, 7]))
@@ -79,10 +84,13 @@ def _number(digits: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     spacing = rng.random()  # touching, written in a row, or one digit a cell of a comb box
     touching, spaced = spacing < 0.2, spacing > 0.75
     parts = []
+    # a row of one digit (a practice sheet, a grid, an amount of 1s): alone, each is a
+    # number still, though its neighbours stand like a comb's teeth
+    same = digits[int(rng.integers(len(digits)))] if n > 1 and rng.random() < SAME_DIGIT else None
     for k in range(n):
-        img = digits[int(rng.integers(len(digits)))]
+        img = same if same is not None else digits[int(rng.integers(len(digits)))]
         parts.append(digit_ink(img, max(6, int(h * rng.uniform(0.85, 1.1))), pen, skipping))
-        if spaced and rng.random() < 0.12:  # a comb cell crossed out, ticked or dashed beside the digits
+        if spaced and rng.random() < 0.25:  # a comb cell crossed out, ticked or dashed beside the digits
             parts.append(_mark(h, rng)[: h + h // 3, : h + h // 2])
         if k + 1 < n and rng.random() < 0.08:  # a thousands dot, comma or dash inside the number
             sep = np.zeros((h, max(3, h // 3)), np.float32)
