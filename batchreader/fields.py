@@ -37,12 +37,13 @@ def page_rows(
     page: int | None,
     chosen: list[list[tuple[Candidate, np.ndarray, bool]]],
     keep_rejected: bool,
-    printed: set[tuple[int, int]] = frozenset(),
+    not_numbers: set[tuple[int, int]] = frozenset(),
     one_number: bool = False,
 ) -> list[ResultRow]:
     """Turn the chosen readings of one page into its result rows, numbered in order.
     Text fields (see TEXT_MARKS), fields much smaller than the rest of their line (see
-    SMALL_FIELD) and ``printed`` fields are rejected; a glyph taken for a
+    SMALL_FIELD) and the fields of ``not_numbers`` (see
+    :func:`batchreader.fieldkind.not_numbers`) are rejected; a glyph taken for a
     non-digit in a field of NUMBER_DIGITS digits or more is read as its likeliest digit
     when that is at least IN_NUMBER_CONFIDENCE likely."""
     candidates = []
@@ -85,7 +86,7 @@ def page_rows(
             typical = float(np.median(heights))
             candidates = [(row, rejected or row.height < TOO_SHORT * typical) for row, rejected in candidates]
     else:
-        text_fields = _text_fields(candidates, tallest, letters, boxed) | set(printed)
+        text_fields = _text_fields(candidates, tallest, letters, boxed) | set(not_numbers)
         text_fields |= _small_fields(candidates, text_fields)
     # a hesitant non-digit inside a handwritten number is one of its digits (print and
     # marks do not sit between the digits of one number); a piece too short to be a

@@ -149,8 +149,8 @@ def read_page(
         not_read: set = set()
     else:
         not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
-    chosen, printed = classify_glyphs(glyphs, classifier)
-    return page_rows(page.file, page.number, chosen, keep_rejected, set(printed) | not_read, one_number)
+    chosen = classify_glyphs(glyphs, classifier)
+    return page_rows(page.file, page.number, chosen, keep_rejected, not_read, one_number)
 
 
 def single_threaded() -> None:

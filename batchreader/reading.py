@@ -41,12 +41,9 @@ class Candidate(NamedTuple):
     :func:`_text_fields`)."""
 
 
-def classify_glyphs(
-    glyphs: list[Glyph], classifier
-) -> tuple[list[list[tuple[Candidate, np.ndarray, bool]]], set[tuple[int, int]]]:
+def classify_glyphs(glyphs: list[Glyph], classifier) -> list[list[tuple[Candidate, np.ndarray, bool]]]:
     """Classify a page's glyphs and choose, per cluster, the best reading (see
-    :func:`best_segmentation`); also return the fields that are print (see
-    :func:`printed_fields`).
+    :func:`best_segmentation`).
 
     Lazily, in two rounds: first every glyph whole (and every candidate of clusters of
     several glyphs); then the pieces between cut points, only for glyphs whose whole
@@ -94,8 +91,6 @@ def classify_glyphs(
             probs[slot] = again
     chosen = [best_segmentation([c for c, _ in items], probs[slot]) for slot, items in enumerate(slots)]
     chosen = _letters_not_digits(chosen, [[c for c, _ in items] for items in slots], probs)
-    ink = {c: g for items in slots for c, g in items}
-    printed = printed_fields([(c, ink[c]) for slot in chosen for c, _, rejected in slot if not rejected])
     # small letters of printed words are marks of their fields (see page_rows' TEXT_MARKS)
     found = small_letters(glyphs, groups)
     letters = [_candidates(len(slots) + k, [(0, 1, Piece.WHOLE, g)]) for k, g in enumerate(found)]
@@ -103,7 +98,7 @@ def classify_glyphs(
         for items, letter_probs in zip(letters, _predict(classifier, letters)):
             chosen.append([(items[0][0], letter_probs[0], True)])
         chosen.sort(key=lambda slot: (slot[0][0].line, slot[0][0].field, slot[0][0].x))  # reading order
-    return chosen, printed
+    return chosen
 
 
 def _letters_not_digits(
@@ -166,42 +161,6 @@ def _recut_touching(items: list[tuple[Candidate, Glyph]], probs: list[np.ndarray
         if box.kind == Piece.WHOLE and not glyph.cuts and _touching(p):
             recut |= bool(glyph_cuts(glyph, touching=True))
     return recut
-
-
-SAME_GLYPH = 0.9
-"""Two digits of one field whose ink masks overlap at least this much (intersection
-over union, best of one-pixel shifts) are the same glyph printed twice."""
-
-
-def printed_fields(digits: list[tuple[Candidate, Glyph]]) -> set[tuple[int, int]]:
-    """Fields holding the same digit twice, pixel for pixel: print (a printed "555"
-    beside a label), since no hand writes a digit twice alike. Plain bars (1, l, |) are
-    too simple to tell and are not compared."""
-    by_field: dict[tuple[int, int], list[np.ndarray]] = {}
-    for c, g in digits:
-        if g.width >= 0.35 * g.height:
-            by_field.setdefault((c.line, c.field), []).append(g.ink > 0)
-    printed = set()
-    for key, masks in by_field.items():
-        if any(_same_glyph(a, b) for i, a in enumerate(masks) for b in masks[i + 1 :]):
-            printed.add(key)
-    return printed
-
-
-def _same_glyph(a: np.ndarray, b: np.ndarray) -> bool:
-    if abs(a.shape[0] - b.shape[0]) > 1 or abs(a.shape[1] - b.shape[1]) > 1:
-        return False
-    h, w = max(a.shape[0], b.shape[0]) + 2, max(a.shape[1], b.shape[1]) + 2
-    canvas = np.zeros((h, w), bool)
-    canvas[1 : 1 + a.shape[0], 1 : 1 + a.shape[1]] = a
-    best = 0.0
-    for dy in range(3):
-        for dx in range(3):
-            other = np.zeros((h, w), bool)
-            other[dy : dy + b.shape[0], dx : dx + b.shape[1]] = b[: h - dy, : w - dx]
-            union = np.count_nonzero(canvas | other)
-            best = max(best, np.count_nonzero(canvas & other) / max(1, union))
-    return best >= SAME_GLYPH
 
 
 def _candidates(slot: int, found: list[tuple[int, int, Piece, Glyph]]) -> list[tuple[Candidate, Glyph]]:

@@ -96,8 +96,8 @@ def stages(folder: Path, sample: int = 12) -> dict[str, float]:
             t0 = time.perf_counter()
             glyphs = segment(page.gray, page.dpi)
             t1 = time.perf_counter()
-            chosen, printed = classify_glyphs(glyphs, clf)
-            page_rows(page.file, page.number, chosen, keep_rejected=False, printed=printed)
+            chosen = classify_glyphs(glyphs, clf)
+            page_rows(page.file, page.number, chosen, keep_rejected=False)
             t2 = time.perf_counter()
             t["segment"] += t1 - t0
             t["classify"] += t2 - t1
