@@ -1,6 +1,6 @@
 """Reading accuracy on synthetic scans, per page style.
 
-Renders pages in every style of ``batchreader.synth.STYLES`` from MNIST test digits
+Renders pages in every style of ``batchreader.training.pagesynth.STYLES`` from MNIST test digits
 (digits the shipped model never trained on), saves them in the style's usual
 container (PNG, colour JPEG, 1-bit TIFF, PDF), runs the real ``batchreader.scan``
 and prints, per style and overall: digit recall, precision, digits read correctly
@@ -27,9 +27,9 @@ import pandas as pd
 
 import batchreader
 from batchreader.schema import read_results
-from batchreader.scoring import compare
-from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
-from batchreader.training import TrainConfig, validation_split
+from batchreader.training.digits import TrainConfig, validation_split
+from batchreader.training.pagesynth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
+from batchreader.verify.scoring import compare
 
 PEN_AND_SCANNER = ["clean", "thin-pen", "marker", "blue-ink", "photo", "fax", "small-200dpi"]
 """Plain handwriting under every pen and scanner (thick and thin pens, blur, noise, JPEG,

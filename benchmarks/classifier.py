@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from batchreader.classify import BATCH_SIZE, Classifier
-from batchreader.evaluation import evaluate_on_mnist
-from batchreader.pipeline import ONE_THREAD, child_environment
-from batchreader.training import load_mnist
+from batchreader.read.classify import BATCH_SIZE, Classifier
+from batchreader.run.pipeline import ONE_THREAD, child_environment
+from batchreader.training.digits import load_mnist
+from batchreader.training.evaluation import evaluate_on_mnist
 
 
 def _classify_share(model: Path | None, x: np.ndarray, start_at: float) -> float:

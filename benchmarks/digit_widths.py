@@ -1,5 +1,5 @@
 """How wide each digit is written, in heights, over MNIST's training digits: the
-quantiles behind ``batchreader.reading.WIDEST_USUAL`` (the 99th).
+quantiles behind ``batchreader.read.reading.WIDEST_USUAL`` (the 99th).
 
     .venv/bin/python benchmarks/digit_widths.py --mnist ../shared/data/mnist.npz
 """
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from batchreader.reading import WIDEST_USUAL
-from batchreader.training import load_mnist
+from batchreader.read.reading import WIDEST_USUAL
+from batchreader.training.digits import load_mnist
 
 QUANTILES = (0.5, 0.9, 0.99, 0.999)
 

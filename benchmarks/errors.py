@@ -3,7 +3,7 @@
 Reads the ``truth.csv`` and ``results.csv`` that ``benchmarks/accuracy.py --keep DIR``
 leaves (or results of another scan of ``DIR/scans``, with ``--results``) and puts
 every true digit not read correctly, and every digit found where none was written,
-in one kind (``batchreader.scoring.KINDS``: merged with a neighbour, swallowed by
+in one kind (``batchreader.verify.scoring.KINDS``: merged with a neighbour, swallowed by
 one, misread, dropped, a piece of a split digit, invented).
 
 Prints counts per kind and style and the commonest misreadings; ``--csv``
@@ -24,9 +24,9 @@ from pathlib import Path
 import cv2
 import pandas as pd
 
-from batchreader.pages import InputFile, Page, read_pages
+from batchreader.io.pages import InputFile, Page, read_pages
 from batchreader.schema import read_results
-from batchreader.scoring import BOX, KINDS, errors
+from batchreader.verify.scoring import BOX, KINDS, errors
 
 
 def write_crops(errs: pd.DataFrame, scans: Path, out: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from batchreader.synth import STYLES, TRUTH_COLUMNS, blank_page, render_pages, save_scan, truth_rows
+from batchreader.training.pagesynth import STYLES, TRUTH_COLUMNS, blank_page, render_pages, save_scan, truth_rows
 
 SAMPLES = [
     # file, style, pages, seed

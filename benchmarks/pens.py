@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from batchreader.classify import Classifier
-from batchreader.fonts import HELD_OUT_FONTS, TRAINING_FONTS, render_text
-from batchreader.model import NOT_A_DIGIT, TOUCHING
-from batchreader.normalize import to_mnist_batch
-from batchreader.synth import digit_ink
-from batchreader.training import load_mnist
+from batchreader.read.classes import NOT_A_DIGIT, TOUCHING
+from batchreader.read.classify import Classifier
+from batchreader.read.normalize import to_mnist_batch
+from batchreader.training.digits import load_mnist
+from batchreader.training.fonts import HELD_OUT_FONTS, TRAINING_FONTS, render_text
+from batchreader.training.pagesynth import digit_ink
 
 # (name, digit height in pixels, pen width factor): the benchmark styles' pens at 300 dpi
 # (a 7.5 mm digit is about 90 px) and small digits at 200 dpi

@@ -1,6 +1,6 @@
 """Generated amount strips read with ``--layout field``: the second check of issue 21.
 
-Writes strips of 2-7 MNIST test digits (``batchreader.stripsynth``), on plain paper
+Writes strips of 2-7 MNIST test digits (``batchreader.training.stripsynth``), on plain paper
 and on security backgrounds, as JPEG files, runs the real ``batchreader.scan`` with
 ``--layout field`` and prints the share of strips read exactly (every digit right,
 nothing extra) and the digit LCS recall, per background. The real check is
@@ -21,7 +21,7 @@ import numpy as np
 
 import batchreader
 from batchreader.schema import read_results
-from batchreader.stripsynth import render_strip
+from batchreader.training.stripsynth import render_strip
 
 
 def _lcs(a: str, b: str) -> int:

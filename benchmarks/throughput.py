@@ -34,9 +34,9 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from batchreader.journal import journal_path
-from batchreader.pages import discover, read_pages
-from batchreader.synth import STYLES, render_pages, save_scan
+from batchreader.io.journal import journal_path
+from batchreader.io.pages import discover, read_pages
+from batchreader.training.pagesynth import STYLES, render_pages, save_scan
 
 A4 = (210.0, 297.0)
 MIX = [  # style, dpi, container, pages per file
@@ -78,10 +78,10 @@ def floor(folder: Path) -> tuple[int, float]:
 
 def stages(folder: Path, sample: int = 12) -> dict[str, float]:
     """Seconds per page of each stage, on one thread, over the first pages."""
-    from batchreader.classify import Classifier
-    from batchreader.fields import page_rows
-    from batchreader.reading import classify_glyphs
-    from batchreader.segment import segment
+    from batchreader.read.classify import Classifier
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import classify_glyphs
+    from batchreader.segment.glyphs import segment
 
     cv2.setNumThreads(1)  # (run with OPENBLAS_NUM_THREADS=1 for one BLAS thread too)
     clf = Classifier.load()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from batchreader.synth import STYLES, TRUTH_COLUMNS, blank_page, render_pages, save_scan, truth_rows
+from batchreader.training.pagesynth import STYLES, TRUTH_COLUMNS, blank_page, render_pages, save_scan, truth_rows
 
 DATA = Path(__file__).parent / "data"
 SUBSET = DATA / "mnist_subset.npz"

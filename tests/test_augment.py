@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 from skimage.morphology import skeletonize
 
-from batchreader.augment import _fine_pen, augment_batch
-from batchreader.model import NOT_A_DIGIT, TOUCHING
-from batchreader.normalize import MNIST_BOX, MNIST_SIZE
+from batchreader.read.classes import NOT_A_DIGIT, TOUCHING
+from batchreader.read.normalize import MNIST_BOX, MNIST_SIZE
+from batchreader.training.augment import _fine_pen, augment_batch
 
 
 def _strokes(a: np.ndarray) -> tuple[int, float]:

@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 
 import batchreader
-from batchreader.boxes import remove_boxes
 from batchreader.schema import read_results
-from batchreader.synth import digit_ink
+from batchreader.segment.boxes import remove_boxes
+from batchreader.training.pagesynth import digit_ink
 
 
 def _boxed_numbers(mnist_subset) -> tuple[np.ndarray, list[str]]:

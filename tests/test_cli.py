@@ -154,7 +154,7 @@ def test_train_and_evaluate_commands(tmp_path):
 
 
 def test_ctrl_c_exits_130_and_keeps_the_old_output(scans, tmp_path, monkeypatch):
-    import batchreader.pipeline as pipeline
+    import batchreader.run.pipeline as pipeline
 
     out = tmp_path / "r.csv"
     out.write_text("previous results")

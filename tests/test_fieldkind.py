@@ -17,7 +17,7 @@ import pytest
 
 import batchreader
 from batchreader.errors import ModelError
-from batchreader.fieldkind import (
+from batchreader.read.fieldkind import (
     FIELD_CHANNELS,
     FIELD_CLASSES,
     FIELD_HEIGHT,
@@ -27,9 +27,9 @@ from batchreader.fieldkind import (
     default_field_model_path,
     to_field_input,
 )
-from batchreader.fonts import FONT_DIR, HELD_OUT, render_face
 from batchreader.schema import read_results
-from batchreader.synth import digit_ink
+from batchreader.training.fonts import FONT_DIR, HELD_OUT, render_face
+from batchreader.training.pagesynth import digit_ink
 
 
 def test_framing_keeps_the_aspect_and_scales_the_ink():
@@ -139,8 +139,8 @@ def test_kept_rejected_marks_show_what_the_field_model_set_aside(mixed_page, tmp
 
 
 def test_numpy_inference_matches_keras_on_a_tiny_trained_field_model(tmp_path, mnist_subset):
-    from batchreader.fieldtrain import train_fields
-    from batchreader.training import Mnist
+    from batchreader.training.digits import Mnist
+    from batchreader.training.fieldtrain import train_fields
 
     keras = pytest.importorskip("keras")
     data = Mnist(mnist_subset["x_train"], mnist_subset["y_train"], mnist_subset["x_test"], mnist_subset["y_test"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from batchreader.classify import load_keras_model
 from batchreader.errors import ModelError
-from batchreader.inference import NumpyNet
-from batchreader.model import NUM_CLASSES
-from batchreader.modelcard import default_model_path
-from batchreader.tensorflow_env import import_keras
+from batchreader.read.classes import NUM_CLASSES
+from batchreader.read.inference import NumpyNet
+from batchreader.read.modelcard import default_model_path
+from batchreader.training.keras_env import import_keras
+from batchreader.training.model import load_keras_model
 
 
 def test_shipped_model_gives_the_logits_keras_gives(mnist_subset):

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import batchreader
-from batchreader.pipeline import FIELD_HEIGHT
+from batchreader.run.pipeline import FIELD_HEIGHT
 from batchreader.schema import read_results
-from batchreader.stripsynth import render_strip
-from batchreader.synth import digit_ink
+from batchreader.training.pagesynth import digit_ink
+from batchreader.training.stripsynth import render_strip
 
 
 def _strip(mnist_subset, height: int = 56, digit_h: int = 38, gap: float = 1.6) -> tuple[np.ndarray, str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from batchreader.normalize import MNIST_BOX, to_mnist, to_mnist_batch
+from batchreader.read.normalize import MNIST_BOX, to_mnist, to_mnist_batch
 
 
 def centre_of_mass(a: np.ndarray) -> tuple[float, float]:

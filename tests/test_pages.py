@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from batchreader.errors import InputNotFoundError
-from batchreader.pages import InputFile, Page, PageFailure, discover, read_pages
+from batchreader.io.pages import InputFile, Page, PageFailure, discover, read_pages
 
 
 def _pages(path):

@@ -12,7 +12,7 @@ import pytest
 import batchreader
 from batchreader.errors import ExitCode, InputNotFoundError, ModelError, OutputError
 from batchreader.schema import COLUMNS, ResultRow, read_results
-from batchreader.scoring import compare
+from batchreader.verify.scoring import compare
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def test_printed_words_and_x_marks_are_not_digits(tmp_path):
     """Form print (in fonts the model never trained on) and X marks in empty boxes."""
     import cv2
 
-    from batchreader.fonts import HELD_OUT_FONTS, render_text
+    from batchreader.training.fonts import HELD_OUT_FONTS, render_text
 
     page = np.full((1200, 1700), 250, np.uint8)
     y = 150
@@ -166,7 +166,7 @@ def test_solid_print_is_not_read_as_rings(tmp_path, mnist_subset):
     handwriting beside them is all still read."""
     import cv2
 
-    from batchreader.synth import STYLES, render_pages
+    from batchreader.training.pagesynth import STYLES, render_pages
 
     (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=5)
     gray = page.gray.copy()
@@ -213,7 +213,7 @@ def test_numbers_written_with_dashes_are_one_field_and_the_dashes_no_digits(tmp_
 
 def _read_style(tmp_path, mnist_subset, style: str, seeds: tuple[int, ...], pages: int):
     """Scan synthetic pages of one style (a multi-page TIFF per seed); their agreement with the truth."""
-    from batchreader.synth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
+    from batchreader.training.pagesynth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
 
     rows = []
     for seed in seeds:
@@ -270,7 +270,7 @@ def test_printed_numbers_with_repeated_digits_are_print(tmp_path, mnist_subset):
     """A printed number repeats a digit pixel for pixel; a hand never does."""
     import cv2
 
-    from batchreader.fonts import HELD_OUT_FONTS, render_text
+    from batchreader.training.fonts import HELD_OUT_FONTS, render_text
 
     page = np.full((700, 1700), 250, np.uint8)
     for k, font in enumerate(HELD_OUT_FONTS[:3]):
@@ -337,10 +337,10 @@ def test_a_wide_zero_broken_by_a_skipping_pen_is_one_zero():
     the joined 0 wins over "10"."""
     import cv2
 
-    from batchreader.classify import Classifier
-    from batchreader.fields import page_rows
-    from batchreader.reading import classify_glyphs
-    from batchreader.segment import segment
+    from batchreader.read.classify import Classifier
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import classify_glyphs
+    from batchreader.segment.glyphs import segment
 
     page = np.full((300, 900), 250, np.uint8)
     cv2.ellipse(page, (200, 150), (46, 34), 0, 0, 360, 20, 7)  # 99 x 75 with the pen
@@ -355,7 +355,7 @@ def test_a_wide_zero_broken_by_a_skipping_pen_is_one_zero():
 def _probs(best: int, p_best: float, p_touching: float = 0.0) -> np.ndarray:
     """Model probabilities: ``best`` at ``p_best``, touching digits at ``p_touching``, the
     rest spread evenly over the other classes."""
-    from batchreader.model import NUM_CLASSES, TOUCHING
+    from batchreader.read.classes import NUM_CLASSES, TOUCHING
 
     p = np.full(NUM_CLASSES, (1 - p_best - p_touching) / (NUM_CLASSES - 2), np.float32)
     p[best], p[TOUCHING] = p_best, p_touching
@@ -363,8 +363,8 @@ def _probs(best: int, p_best: float, p_touching: float = 0.0) -> np.ndarray:
 
 
 def test_a_glyph_the_model_calls_touching_digits_is_cut():
-    from batchreader.cuts import Piece
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     whole = Candidate(0, 0, 2, Piece.WHOLE, 1, 1, 0, 0, 40, 50)
     left = Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 12, 50)
@@ -383,9 +383,9 @@ def test_glyphs_that_joined_read_as_touching_digits_are_not_hidden_as_one_mark()
     the glyph's cut into sure digits beside the speck as a mark, and its reading dropped
     all three digits as not a digit. Joining exists to find one digit: a join the model
     takes for several is no reading."""
-    from batchreader.cuts import Piece
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     glyph = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 100, 90)
     readings = [
@@ -408,9 +408,9 @@ def test_a_narrow_glyph_the_model_half_takes_for_a_mark_stays_one_mark():
     such glyphs at the price of their mark chance found 7 more digits of 7,093 touching
     ones, and made 131 false digits of 8 pages of handwritten block capitals, against
     88.)"""
-    from batchreader.cuts import Piece
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 71, 82)
     cuts = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 24 * i, 0, 23, 82) for i in range(3)]
@@ -425,9 +425,9 @@ def test_a_piece_wider_than_one_character_is_no_mark():
     was as good as a sure digit on a path, so two marks beat "0" and "6" and the field
     was lost as text. A piece, like a whole glyph, wider than one character is digits or
     nothing."""
-    from batchreader.cuts import Piece
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 270, 80)
     marks = [
@@ -448,9 +448,9 @@ def test_a_glyph_the_model_half_takes_for_touching_digits_is_read_when_its_piece
     mark (0.67) or touching digits (0.33), and its pieces are a sure 0 and a sure 1. It is
     read as "01". Pieces that are all 1s (the strokes of a block capital H or V) leave it
     a mark, and so does a glyph the model hardly takes for touching digits."""
-    from batchreader.cuts import Piece
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     whole = Candidate(0, 0, 2, Piece.WHOLE, 1, 1, 0, 0, 56, 71)
     left = Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 41, 70)
@@ -468,8 +468,8 @@ def test_of_two_cuts_that_read_equally_surely_the_one_with_usual_widths_wins():
     """A 7 written into an 8 (seen on the touching benchmark): cut through the 8's left
     half, the pair reads "7" (0.977) "3" (1.0), as surely as "7" (1.0) "8" (0.966) cut
     between them. A 7 1.3 heights wide is wider than 99% of MNIST's 7s; "78" wins."""
-    from batchreader.cuts import Piece
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 148, 91)
     seven_wide = Candidate(0, 0, 2, Piece.CUT, 1, 1, 0, 0, 115, 87)
@@ -487,9 +487,9 @@ def test_letters_run_together_that_the_model_is_sure_of_stay_one_mark():
     0.99 and touching digits at 0.01. Too wide for one character, it used to be cut,
     and its A read as a 4. Now it stays a mark; the same glyph given a tenth's chance of
     touching digits is still cut."""
-    from batchreader.cuts import Piece
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     whole = Candidate(0, 0, 3, Piece.WHOLE, 1, 1, 0, 0, 122, 78)
     a = Candidate(0, 0, 1, Piece.CUT, 1, 1, 0, 0, 50, 76)
@@ -509,9 +509,9 @@ def test_a_long_run_the_model_calls_a_scribble_is_read_when_its_pieces_are_sure_
     digits" from runs of two and three and calls this one a scribble (0.9). Its pieces
     are sure digits, so it is read; a signature, whose pieces are marks or unsure digits,
     stays one mark."""
-    from batchreader.cuts import Piece
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     whole = Candidate(0, 0, 5, Piece.WHOLE, 1, 1, 0, 0, 320, 89)
     cuts = [Candidate(0, i, i + 1, Piece.CUT, 1, 1, 64 * i, 0, 64, 89) for i in range(5)]
@@ -530,9 +530,9 @@ def test_a_scribble_cut_into_pieces_shorter_than_itself_stays_a_mark():
     """A zigzag 3.3 heights long, a sure mark to the model: cut, its teeth pass for
     digits (1, 5, 2, 7 at 0.80-1.0), but they are 0.55-0.81 of its height. Touching
     digits stand as tall as their run: the same pieces at its full height are read."""
-    from batchreader.cuts import Piece
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     whole = Candidate(0, 0, 4, Piece.WHOLE, 1, 1, 0, 0, 223, 67)
     piece_probs = [_probs(1, 1.0), _probs(5, 0.956), _probs(2, 0.795), _probs(7, 0.895)]
@@ -552,10 +552,10 @@ def test_a_letter_cut_into_ones_beside_a_mark_is_one_mark():
     (1, 1 and its A as a 4), too few to be text. A glyph not read as one digit and cut
     into nothing but 1s is put back whole when its field holds a mark, so the word is
     text. Two touching 1s in a number are still read."""
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, _letters_not_digits, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate, _letters_not_digits, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     def slot_of(n, x, width, whole_probs, cut_probs=()):
         whole = Candidate(n, 0, len(cut_probs) or 1, Piece.WHOLE, 1, 1, x, 0, width, 85)
@@ -581,10 +581,10 @@ def test_letters_run_together_cut_into_digits_and_a_mark_are_one_mark():
     as the glyph. Put back whole, it is one mark, and no 1 is read. A run of digits the
     model takes for touching digits keeps a middle piece cut badly as a mark: its other
     digits are still read."""
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, _letters_not_digits, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate, _letters_not_digits, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     def slot_of(n, x, whole_probs, cuts=()):
         whole = Candidate(n, 0, len(cuts) or 1, Piece.WHOLE, 1, 1, x, 0, sum(w for w, _ in cuts) or 45, 78)
@@ -609,10 +609,10 @@ def test_letters_run_together_cut_into_digits_and_a_mark_are_one_mark():
 
 
 def test_a_hesitant_mark_inside_a_number_is_read_as_its_digit():
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NOT_A_DIGIT, NUM_CLASSES
-    from batchreader.reading import Candidate
+    from batchreader.read.classes import NOT_A_DIGIT, NUM_CLASSES
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate
+    from batchreader.segment.cuts import Piece
 
     def reading(slot, x, best, p_best, p_mark):
         p = np.full(NUM_CLASSES, (1 - p_best - p_mark) / (NUM_CLASSES - 2), np.float32)
@@ -630,10 +630,10 @@ def test_a_hesitant_mark_inside_a_number_is_read_as_its_digit():
 
 
 def test_a_field_much_smaller_than_its_line_is_a_printed_label():
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NUM_CLASSES
-    from batchreader.reading import Candidate
+    from batchreader.read.classes import NUM_CLASSES
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate
+    from batchreader.segment.cuts import Piece
 
     def digit(slot, line, field, x, height, value):
         p = np.full(NUM_CLASSES, 0.01 / (NUM_CLASSES - 1), np.float32)
@@ -654,10 +654,10 @@ def test_pieces_of_a_broken_digit_left_unjoined_do_not_make_its_number_text():
     """Two marks in a field make it text (a printed label 'Tel.'), but two specks a
     fifth of the digits' height are pieces of a broken digit that no join took: the
     number beside them is still read. Two marks as tall as letters still make text."""
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NOT_A_DIGIT, NUM_CLASSES
-    from batchreader.reading import Candidate
+    from batchreader.read.classes import NOT_A_DIGIT, NUM_CLASSES
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate
+    from batchreader.segment.cuts import Piece
 
     def reading(slot, x, height, value):
         p = np.full(NUM_CLASSES, 0.01 / (NUM_CLASSES - 1), np.float32)
@@ -678,10 +678,10 @@ def test_a_fragment_is_never_read_alone_even_inside_a_number():
     """A fragment (a piece of a broken digit too small to be one) that no join took
     reads as a mark, however sure the model is of a digit; and the rule that reads a
     hesitant mark inside a number as its digit does not bring it back."""
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NUM_CLASSES
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NUM_CLASSES
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     def probs(value, sure):
         p = np.full(NUM_CLASSES, (1 - sure) / (NUM_CLASSES - 1), np.float32)
@@ -715,10 +715,10 @@ def test_one_sure_letter_makes_a_word_text_but_a_frame_round_a_digit_does_not():
     """TED in block capitals: the T reads as a 7, the D as a 0, and only the E as the
     letter it is, surely. One sure letter makes the field a word, and none of it is
     read. A box's frame left standing round its digit, as sure a mark, is no letter."""
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate
+    from batchreader.segment.cuts import Piece
 
     def reading(slot, x, value, sure, width=40, height=60):
         p = _probs(value, sure)
@@ -736,10 +736,10 @@ def test_a_word_whose_letters_pass_unsurely_for_digits_is_text_but_a_number_with
     as a sure 7, the E as a mark. A mark and as many of them as sure digits make the
     field a word. A number holding one mark beside sure digits stays a number, and so
     does one with an unsure digit among more sure ones."""
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate
+    from batchreader.segment.cuts import Piece
 
     def field(*readings):
         slots = []
@@ -767,10 +767,10 @@ def test_a_comb_cell_mark_is_one_mark_and_no_letter():
     box, a glyph that wide may be touching digits the model takes for a scribble), and
     marks make the number text only when they outnumber its digits: a crossed-out cell
     is no letter of a word."""
-    from batchreader.cuts import Piece
-    from batchreader.fields import page_rows
-    from batchreader.model import NOT_A_DIGIT
-    from batchreader.reading import Candidate, best_segmentation
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.fields import page_rows
+    from batchreader.read.reading import Candidate, best_segmentation
+    from batchreader.segment.cuts import Piece
 
     for boxed, kept_whole in ((True, True), (False, False)):
         whole = Candidate(0, 0, 2, Piece.WHOLE, 1, 1, 0, 0, 75, 50, boxed=boxed)

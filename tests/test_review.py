@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 import batchreader
 from batchreader.cli import main
-from batchreader.corrections import apply_corrections
 from batchreader.errors import CorrectionsError, ExitCode
-from batchreader.review import build_review
 from batchreader.schema import CORRECTION_COLUMNS, read_results
+from batchreader.verify.corrections import apply_corrections
+from batchreader.verify.report import build_review
 
 EVIL = "<img src=x onerror=alert(1)>.png"
 
@@ -115,9 +115,9 @@ def test_scan_with_review_in_one_go(scans, tmp_path):
 
 
 def test_fine_tune_on_corrections(reviewed, tmp_path, monkeypatch):
-    from batchreader import finetune
-    from batchreader.classify import Classifier
-    from batchreader.training import TrainConfig, load_mnist, parent_split, validation_split
+    from batchreader.read.classify import Classifier
+    from batchreader.training import finetune
+    from batchreader.training.digits import TrainConfig, load_mnist, parent_split, validation_split
     from tests.conftest import SUBSET
 
     fitted_on = []

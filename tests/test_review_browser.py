@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import batchreader
-from batchreader.review import build_review
 from batchreader.schema import CORRECTION_COLUMNS
+from batchreader.verify.report import build_review
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [

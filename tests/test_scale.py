@@ -12,7 +12,7 @@ import time
 import pytest
 
 import batchreader
-from batchreader.journal import journal_path
+from batchreader.io.journal import journal_path
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +75,9 @@ def test_resume_after_kill_gives_the_same_bytes(forty_files, tmp_path):
 
 
 def test_journal_skips_unchanged_files_redoes_changed_ones_and_force_redoes_all(many_files, reference, tmp_path):
-    from batchreader.journal import Journal
-    from batchreader.pages import discover
-    from batchreader.pipeline import run_settings
+    from batchreader.io.journal import Journal
+    from batchreader.io.pages import discover
+    from batchreader.run.pipeline import run_settings
     from batchreader.schema import ResultRow
 
     folder = tmp_path / "in"

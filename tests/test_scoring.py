@@ -1,6 +1,6 @@
 import pandas as pd
 
-from batchreader.scoring import compare, errors
+from batchreader.verify.scoring import compare, errors
 
 
 def _truth(*digits, **read):

@@ -3,10 +3,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from batchreader.cuts import Piece, cut_candidates, segments
-from batchreader.scoring import _overlap
-from batchreader.segment import Glyph, ink_map, order_glyphs, segment
-from batchreader.synth import STYLES, blank_page, render_pages
+from batchreader.segment.cuts import Piece, cut_candidates, segments
+from batchreader.segment.glyphs import Glyph, ink_map, order_glyphs, segment
+from batchreader.training.pagesynth import STYLES, blank_page, render_pages
+from batchreader.verify.scoring import _overlap
 
 
 def _recall(glyphs, truth) -> float:
@@ -67,7 +67,7 @@ def test_digits_over_a_faint_watermark_do_not_grow_into_it(mnist_subset):
     strokes grow through faint ink (pencil holds together that way), and a digit
     touching a letter took the letter with it, a glyph twice a digit's height. Such a
     stroke keeps only the faint ink near its strong ink."""
-    from batchreader.fonts import HELD_OUT_FONTS, render_text
+    from batchreader.training.fonts import HELD_OUT_FONTS, render_text
 
     (page,) = render_pages(mnist_subset["x_test"], mnist_subset["y_test"], 1, STYLES["clean"], seed=5)
     gray = page.gray.astype(np.float32)
@@ -128,7 +128,7 @@ def test_reading_order_tolerates_skew():
 
 
 def test_cuts_follow_the_gap_between_leaning_digits():
-    from batchreader.cuts import _least_ink_paths
+    from batchreader.segment.cuts import _least_ink_paths
 
     ink = np.zeros((40, 40), np.float32)
     for r in range(40):  # two strokes leaning right, 6 px apart, touching nowhere
@@ -147,7 +147,7 @@ def test_cuts_follow_the_gap_between_leaning_digits():
 def test_overlapping_digits_get_a_cut_where_their_outlines_meet():
     """Two 0s overlapping: the ink profile peaks where they meet (two strokes cross
     there), so only the notch of the outline puts a cut candidate in the right place."""
-    from batchreader.cuts import _contour_notches
+    from batchreader.segment.cuts import _contour_notches
 
     mask = np.zeros((40, 62), np.uint8)
     cv2.ellipse(mask, (17, 20), (14, 18), 0, 0, 360, 1, 4)
@@ -281,7 +281,7 @@ def test_a_comb_wall_a_digit_touches_is_erased_with_the_others(mnist_subset):
     digit, the wall is no thin stroke of its own, yet it stands where a wall must, so it
     goes, and the digit is one glyph without it (before: the wall stayed, to be cut off
     as a 1 or read with the digit)."""
-    from batchreader.synth import digit_ink
+    from batchreader.training.pagesynth import digit_ink
 
     x, y = mnist_subset["x_test"], mnist_subset["y_test"]
     page = np.full((400, 900), 250, np.uint8)
@@ -303,7 +303,7 @@ def test_a_comb_whose_end_tooth_a_digit_touches_is_still_one_field(mnist_subset)
     """An open comb (a bottom line and short teeth), a digit written against its first
     tooth: the tooth is erased with the others and still counts for the comb's extent,
     so the digit is in the comb's field with the next one (it was a field of its own)."""
-    from batchreader.synth import digit_ink
+    from batchreader.training.pagesynth import digit_ink
 
     x, y = mnist_subset["x_test"], mnist_subset["y_test"]
     page = np.full((400, 900), 250, np.uint8)
@@ -326,7 +326,7 @@ def test_a_framed_comb_whose_end_wall_a_digit_touches_is_still_one_field(mnist_s
     lines only, so the other line's box ended a cell short, and the digit against the
     wall was a field of its own. The two lines carry the same walls: one frame, one
     extent, one field."""
-    from batchreader.synth import digit_ink
+    from batchreader.training.pagesynth import digit_ink
 
     x, y = mnist_subset["x_test"], mnist_subset["y_test"]
     page = np.full((400, 900), 250, np.uint8)
@@ -352,7 +352,7 @@ def test_a_row_of_a_comb_line_shorter_than_the_rest_is_erased_with_it():
     found as a line and that row is not, it stayed behind as a one-pixel rule, and the
     digits of the cells above and below it grew into one glyph with it: a cell-sized 3
     that made the real numbers of its line look like small print."""
-    from batchreader.lines import remove_lines
+    from batchreader.segment.lines import remove_lines
 
     digit_height, line_length, comb_length = 70.0, 3.0, 1.6
     mask = np.zeros((300, 400), bool)
@@ -371,7 +371,7 @@ def test_an_end_wall_a_digit_touches_is_erased_whole_when_its_cell_is_wider():
     """Printed cells differ by a pixel or two. The walls a digit touches are looked for
     about a cell beyond the comb's last free wall; a window ending inside the end wall
     erased two of its three columns and left the third, a ruler-straight 1."""
-    from batchreader.lines import remove_lines
+    from batchreader.segment.lines import remove_lines
 
     mask = np.zeros((300, 600), bool)
     mask[200:203, 50:365] = True  # the comb's bottom line
@@ -389,7 +389,7 @@ def test_a_comb_whose_inner_walls_digits_touch_does_not_reach_into_the_next_comb
     free, so the pitch measured between them is the whole comb. Looking that far beyond
     its end for walls reached the next comb's wall, erased it as this comb's and made
     this comb's box run over the next one's first digit, which joined the wrong number."""
-    from batchreader.lines import remove_lines
+    from batchreader.segment.lines import remove_lines
 
     mask = np.zeros((300, 900), bool)
     mask[200:203, 100:403] = True  # comb A's bottom line
@@ -410,7 +410,7 @@ def test_a_frame_of_two_cells_with_one_free_wall_is_a_comb():
     """A box of two cells whose second digit leans on the middle wall and crosses the
     end wall has one free wall. Combs on short lines needed two, so neither the frame
     nor its walls were erased: the end wall and the digit's tail read as a 7 or a 1."""
-    from batchreader.lines import remove_lines
+    from batchreader.segment.lines import remove_lines
 
     mask = np.zeros((300, 500), bool)
     mask[120:123, 100:303] = True  # the frame's top and bottom lines, two cells long
@@ -429,7 +429,7 @@ def test_a_frame_of_two_cells_with_one_free_wall_is_a_comb():
 def test_walls_digits_touch_one_after_another_are_all_erased():
     """The last two walls of a comb both touched by digits: each is looked for a cell
     beyond the last wall found, the free ones and then those just erased."""
-    from batchreader.lines import remove_lines
+    from batchreader.segment.lines import remove_lines
 
     mask = np.zeros((300, 700), bool)
     mask[200:203, 100:503] = True  # the comb's bottom line: four cells

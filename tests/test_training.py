@@ -7,13 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from batchreader.classify import Classifier, load_keras_model
 from batchreader.errors import DataError, ModelError
-from batchreader.model import CLASS_NAMES, NOT_A_DIGIT, NUM_CLASSES
-from batchreader.modelcard import card_path, default_model_path, sha256_file
-from batchreader.normalize import to_mnist_batch
-from batchreader.synth import digit_ink
-from batchreader.training import Mnist, TrainConfig, load_mnist, train
+from batchreader.read.classes import CLASS_NAMES, NOT_A_DIGIT, NUM_CLASSES
+from batchreader.read.classify import Classifier
+from batchreader.read.modelcard import card_path, default_model_path, sha256_file
+from batchreader.read.normalize import to_mnist_batch
+from batchreader.training.digits import Mnist, TrainConfig, load_mnist, train
+from batchreader.training.model import load_keras_model
+from batchreader.training.pagesynth import digit_ink
 from tests.conftest import SUBSET
 
 
@@ -135,7 +136,7 @@ def test_checksum_is_layout_independent(mnist_subset):
 
 
 def test_a_model_from_before_the_touching_class_still_reads(tmp_path, monkeypatch, mnist_subset, caplog):
-    import batchreader.model as model_module
+    import batchreader.training.model as model_module
 
     monkeypatch.setattr(model_module, "NUM_CLASSES", NUM_CLASSES - 1)
     old = tmp_path / "old.keras"

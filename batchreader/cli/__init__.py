@@ -1,0 +1,67 @@
+"""The ``batchreader`` command: a thin Click layer over :mod:`batchreader.api`.
+
+One module per command group; heavy modules (TensorFlow, pandas) are imported inside
+the commands, so ``--help`` and ``--version`` answer at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from batchreader import __version__
+from batchreader.cli import review, scan, score, train
+from batchreader.errors import BatchreaderError, ExitCode
+
+log = logging.getLogger("batchreader")
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class _Group(click.Group):
+    """Turns batchreader's errors into one line on stderr and their documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BatchreaderError as exc:
+            log.debug("error details", exc_info=True)
+            click.echo(f"batchreader: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"batchreader: hint: {exc.hint}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            click.echo("batchreader: interrupted; no output was written (run the same command to resume)", err=True)
+            ctx.exit(int(ExitCode.INTERRUPTED))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="batchreader")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Read handwritten digits off scanned documents, in bulk."""
+    _configure_logging(verbose, quiet)
+    ctx.obj = {"quiet": quiet, "verbose": verbose}
+
+
+for command in (
+    scan.scan,
+    review.review,
+    review.apply_corrections_command,
+    train.train,
+    train.train_fields,
+    train.evaluate_model,
+    score.score,
+):
+    main.add_command(command)

@@ -1,0 +1,41 @@
+"""``batchreader review`` and ``apply-corrections``: the review loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from batchreader.cli.options import dpi_option, threshold_option
+
+
+@click.command()
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--scans", required=True, type=click.Path(path_type=Path), help="The folder or file that was scanned.")
+@click.option("--out", "-o", default="review.html", show_default=True, type=click.Path(path_type=Path))
+@threshold_option("List digits whose confidence is below this.")
+@dpi_option("PDF render resolution used by the scan.")
+@click.pass_context
+def review(ctx, results, scans, out, threshold, dpi) -> None:
+    """Write an HTML report of the low-confidence digits in RESULTS, for a person to check."""
+    from batchreader import api
+
+    summary = api.review(results, scans, out, threshold=threshold, dpi=dpi)
+    if not ctx.obj["quiet"]:
+        click.echo(
+            f"{summary.flagged} of {summary.digits} digits to review ({summary.flagged_share}) -> {out}", err=True
+        )
+
+
+@click.command("apply-corrections")
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Final results CSV to write.")
+@click.pass_context
+def apply_corrections_command(ctx, results, corrections, out) -> None:
+    """Apply a CORRECTIONS CSV exported from the review report to RESULTS."""
+    from batchreader import api
+
+    changed = api.apply_corrections(results, corrections, out)
+    if not ctx.obj["quiet"]:
+        click.echo(f"{changed} rows reviewed -> {out}", err=True)

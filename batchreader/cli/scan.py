@@ -1,0 +1,87 @@
+"""``batchreader scan``: the batch job."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from batchreader.cli.options import dpi_option, model_option, threshold_option
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Results CSV to write.")
+@model_option()
+@dpi_option()
+@click.option("--jobs", "-j", type=click.IntRange(1, None), help="Worker processes (default: all cores).")
+@click.option("--keep-rejected", is_flag=True, help="Also write marks judged not to be digits (status=rejected).")
+@click.option("--fields", "fields_out", type=click.Path(path_type=Path), help="Also write one row per number.")
+@click.option("--review", "review_out", type=click.Path(path_type=Path), help="Also write the review report (HTML).")
+@threshold_option("With --review: list digits below this confidence.")
+@click.option("--force", is_flag=True, help="Read everything again, ignoring the journal of an interrupted run.")
+@click.option("--scheduler", help="Send pages to this Dask scheduler (tcp://HOST:8786); needs batchreader[dask].")
+@click.option("--dask-workers", type=click.IntRange(1, None), help="Or run a local Dask cluster of N workers.")
+@click.option(
+    "--field-model",
+    type=click.Path(path_type=Path),
+    help="Field model .keras file, which tells numbers from words, print and furniture (default: shipped).",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "page", "field"]),
+    default="auto",
+    show_default=True,
+    help="page: pages of lines and fields; field: each image (each page) is one written number, such as a "
+    "cheque amount; auto: a small image holding one line of ink is a field, anything else a page.",
+)
+@click.pass_context
+def scan(
+    ctx,
+    inputs,
+    out,
+    model,
+    dpi,
+    jobs,
+    keep_rejected,
+    fields_out,
+    review_out,
+    threshold,
+    force,
+    scheduler,
+    dask_workers,
+    field_model,
+    layout,
+) -> None:
+    """Find and read every handwritten digit in INPUTS (files or folders) into a CSV."""
+    from batchreader import api
+
+    quiet = ctx.obj["quiet"]
+    summary = api.scan(
+        inputs,
+        out,
+        model=model,
+        dpi=dpi,
+        jobs=jobs,
+        keep_rejected=keep_rejected,
+        progress=not quiet and sys.stderr.isatty(),
+        fields_out=fields_out,
+        force=force,
+        scheduler=scheduler,
+        dask_workers=dask_workers,
+        field_model=field_model,
+        layout=layout,
+    )
+    if not quiet:
+        click.echo(
+            f"{summary.files} files, {summary.pages} pages, {summary.digits} digits "
+            f"(mean confidence {summary.mean_confidence:.3f}), {summary.failed} failed "
+            f"-> {out} in {summary.seconds:.1f} s",
+            err=True,
+        )
+    if review_out:
+        if len(inputs) != 1:
+            raise click.UsageError("--review needs a single input folder or file (crops are cut from it)")
+        api.review(out, inputs[0], review_out, threshold=threshold, dpi=dpi)
+    ctx.exit(int(summary.exit_code))

@@ -1,0 +1,161 @@
+"""``batchreader train``, ``train-fields`` and ``evaluate-model``: the models."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from batchreader.cli.options import dpi_option, model_option
+
+
+@click.command()
+@click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
+@click.option("--out", "-o", default="batchreader-cnn.keras", show_default=True, type=click.Path(path_type=Path))
+@click.option("--epochs", default=18, show_default=True, type=click.IntRange(1, None))
+@click.option("--batch-size", default=128, show_default=True, type=click.IntRange(8, None))
+@click.option("--learning-rate", default=2e-3, show_default=True, type=float)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--steps-per-epoch", type=click.IntRange(1, None), help="Limit steps per epoch (quick trial runs).")
+@click.option("--validation-size", default=5000, show_default=True, type=click.IntRange(1, None))
+@click.option(
+    "--touching-ones",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of the generated touching-digit samples in which one digit is a 1.",
+)
+@click.option(
+    "--font-share",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of the digits drawn in the vendored handwriting faces instead of MNIST's (flagged 1s, open 4s).",
+)
+@click.option(
+    "--corrections",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Fine-tune --model on a corrections CSV from the review report instead of training anew.",
+)
+@click.option("--scans", type=click.Path(path_type=Path), help="With --corrections: the folder that was scanned.")
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    help="Model to start from: trained on with MNIST instead of from random weights; with --corrections, "
+    "the model to fine-tune (default: shipped).",
+)
+@dpi_option("PDF dpi of the scan.")
+def train(
+    data,
+    out,
+    epochs,
+    batch_size,
+    learning_rate,
+    seed,
+    steps_per_epoch,
+    validation_size,
+    touching_ones,
+    font_share,
+    corrections,
+    scans,
+    model,
+    dpi,
+) -> None:
+    """Train the digit classifier on MNIST and write the model with its card.
+
+    With --model, train that model on (say a few epochs at a lower --learning-rate)
+    instead of starting from random weights. With --corrections, fine-tune an existing
+    model on the digits a person corrected, mixed with MNIST, and report accuracy
+    before and after.
+    """
+    from batchreader import api
+
+    command = shlex.join(["batchreader", *sys.argv[1:]])
+    if corrections:
+        if scans is None:
+            raise click.UsageError("--corrections needs --scans (the folder the corrected digits come from)")
+        card = api.fine_tune(model, out, api.load_mnist(data), corrections, scans, dpi=dpi, seed=seed, command=command)
+        ft = card["fine_tuning"]
+        for split in ("mnist_test", "held_out"):
+            b, a = ft["accuracy_before"][split], ft["accuracy_after"][split]
+            click.echo(f"{split:<12} before {b:.4f}  after {a:.4f}")
+        click.echo(f"wrote {out} (fine-tuned on {ft['used_for_training']} corrections)", err=True)
+        return
+
+    config = api.TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        steps_per_epoch=steps_per_epoch,
+        validation_size=validation_size,
+        touching_ones=touching_ones,
+        font_share=font_share,
+    )
+    card = api.train(out, api.load_mnist(data), config, command=command, init=model)
+    test = card["metrics"]["mnist_test"]
+    click.echo(
+        f"wrote {out}: MNIST test accuracy {test['accuracy']:.4f}, "
+        f"ECE {test['expected_calibration_error']:.4f}, trained in {card['training']['seconds']:.0f} s",
+        err=True,
+    )
+
+
+@click.command("train-fields")
+@click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
+@click.option(
+    "--out",
+    "-o",
+    default="batchreader-fields.keras",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Field model to write (.keras), with its card beside it.",
+)
+@click.option("--samples", default=120_000, show_default=True, type=click.IntRange(100, None), help="Generated fields.")
+@click.option("--epochs", default=12, show_default=True, type=click.IntRange(1, None), help="Passes over them.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generator and of training.")
+def train_fields(data, out, samples, epochs, seed) -> None:
+    """Train the field model, which tells handwritten numbers from words, signatures, print and furniture.
+
+    It learns from generated fields only: MNIST digits written as numbers, and words,
+    names, signatures, printed text and form furniture drawn in the vendored fonts.
+    """
+    from batchreader import api
+
+    command = shlex.join(["batchreader", *sys.argv[1:]])
+    card = api.train_fields(out, api.load_mnist(data), samples=samples, epochs=epochs, seed=seed, command=command)
+    val, held = card["metrics"]["validation"], card["metrics"]["held_out_faces"]
+    click.echo(
+        f"wrote {out}: numbers told from the rest with recall {val['number_recall']:.4f}, precision "
+        f"{val['number_precision']:.4f} (held-out faces {held['number_recall']:.4f} / {held['number_precision']:.4f})",
+        err=True,
+    )
+
+
+@click.command("evaluate-model")
+@model_option()
+@click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
+@click.option(
+    "--report-dir",
+    default="model-report",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the confusion matrix and the montage of mistakes are written.",
+)
+def evaluate_model(model, data, report_dir) -> None:
+    """Score a model on the MNIST test split: accuracy, per-class figures, calibration, pictures."""
+    from batchreader import api
+
+    clf = api.Classifier.load(model)
+    scores = api.evaluate_on_mnist(clf, api.load_mnist(data), report_dir)
+    click.echo(f"model                {clf.path}")
+    click.echo(f"MNIST test digits    {scores.samples}")
+    click.echo(f"accuracy             {scores.accuracy:.4%}")
+    click.echo(f"ECE                  {scores.expected_calibration_error:.4%}")
+    click.echo(f"error in top 95%     {scores.error_rate_top95:.4%}")
+    click.echo("class  precision  recall  f1      support")
+    for name, m in scores.per_class.items():
+        click.echo(f"{name:>5}  {m['precision']:.4f}     {m['recall']:.4f}  {m['f1']:.4f}  {m['support']}")
+    click.echo(f"pictures in          {report_dir}/")

@@ -1,0 +1,320 @@
+"""The scan pipeline: files -> pages -> candidate digits -> classified rows -> CSV.
+
+Stages: discover input files; per file (in worker processes when ``jobs > 1``)
+decode pages, segment them and frame each candidate as MNIST; in the main process
+classify candidates of many pages in one batched call; write the CSV atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from batchreader.defaults import PDF_DPI
+from batchreader.errors import ExitCode, InputNotFoundError
+from batchreader.io.atomic import AtomicOutput
+from batchreader.io.journal import Journal
+from batchreader.io.pages import InputFile, Page, PageFailure, discover, read_pages
+from batchreader.io.results import CsvStream, fields_frame
+from batchreader.read.fieldkind import FieldClassifier, not_numbers
+from batchreader.read.fields import page_rows
+from batchreader.read.reading import classify_glyphs
+from batchreader.run.workers import map_files
+from batchreader.schema import ResultRow, Status, rows_to_frame
+from batchreader.segment.glyphs import segment
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ScanSummary:
+    """What a scan did, for the closing log line and the exit code."""
+
+    files: int = 0
+    pages: int = 0
+    digits: int = 0
+    rejected: int = 0
+    failed: int = 0
+    confidence_sum: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def mean_confidence(self) -> float:
+        return self.confidence_sum / self.digits if self.digits else 0.0
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.SOME_FILES_FAILED if self.failed else ExitCode.OK
+
+
+def process_file(
+    item: InputFile,
+    dpi: float,
+    model: Path | None,
+    keep_rejected: bool,
+    field_model: Path | None = None,
+    layout: str = "auto",
+) -> list[ResultRow]:
+    """Read every page of one file: its result rows (runs in a worker).
+
+    The models are loaded once per process (:meth:`Classifier.load` and
+    :meth:`FieldClassifier.load` keep them). A page that cannot be decoded or read
+    becomes an error row; a model that cannot be loaded stops the run.
+    """
+    from batchreader.read.classify import Classifier
+
+    classifier = Classifier.load(model)
+    fields = FieldClassifier.load(field_model)
+    rows: list[ResultRow] = []
+    for page in read_pages(item, dpi):
+        if isinstance(page, PageFailure):
+            rows.append(ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=page.message))
+            continue
+        try:
+            rows.extend(read_page(page, classifier, keep_rejected, fields, layout))
+        except Exception as exc:  # a page that breaks the reader is that page's error row
+            log.exception("reading failed on %s page %d", page.file, page.number)
+            rows.append(
+                ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=f"reading failed: {exc}")
+            )
+    return rows
+
+
+LAYOUTS = ("auto", "page", "field")
+"""How an image is laid out (``scan --layout``): ``page``, a page of lines and fields;
+``field``, one written number (a cheque amount, a form's box cut out by another system);
+``auto``, a field when the image is small and holds one line of ink (see FIELD_HEIGHT),
+else a page."""
+
+FIELD_HEIGHT = 160
+"""Images at most this many pixels high whose ink is one line are taken for a field by
+``--layout auto``: a cheque's amount or a cut-out box is 30-120 px high at 200-300 dpi,
+while a page, even a receipt, holds several lines."""
+
+
+def _one_band(glyphs: list) -> bool:
+    """Whether the glyphs' rows make one band, with no blank row between two of them:
+    one line of ink. (A comma or a dash below an amount's digits is a line of its own
+    to reading order, but it overlaps the digits' rows; two lines of a page do not.)"""
+    spans = sorted((g.y, g.y + g.height) for g in glyphs)
+    bottom = spans[0][1] if spans else 0
+    for top, end in spans[1:]:
+        if top > bottom:
+            return False
+        bottom = max(bottom, end)
+    return bool(spans)
+
+
+def _segment(page: Page, layout: str) -> tuple[list, bool]:
+    """The page's glyphs, and whether the image is one field (see LAYOUTS): a field's
+    ink is judged at the field's scale (see :func:`batchreader.segment.glyphs.segment`)."""
+    if layout == "field":
+        return segment(page.gray, page.dpi, field=True), True
+    if layout == "auto" and page.gray.shape[0] <= FIELD_HEIGHT:
+        glyphs = segment(page.gray, page.dpi, field=True)
+        if _one_band(glyphs):
+            return glyphs, True
+    return segment(page.gray, page.dpi), False
+
+
+def read_page(
+    page: Page,
+    classifier,
+    keep_rejected: bool = False,
+    fields: FieldClassifier | None = None,
+    layout: str = "auto",
+) -> list[ResultRow]:
+    """The result rows of one decoded page: segment, tell numbers from the rest, classify,
+    choose, number. Fields the field model does not take for handwritten numbers are
+    read all the same (their marks are kept with ``keep_rejected``) but never reported.
+
+    An image that is one field (see LAYOUTS) is one number: all its glyphs are one
+    field, and the field model is not asked (the user, or the system that cut the image
+    out, said what it holds).
+    """
+    glyphs, one_number = _segment(page, layout)
+    if one_number:
+        glyphs.sort(key=lambda g: g.x)
+        for index, g in enumerate(glyphs, start=1):
+            g.line, g.field, g.index = 1, 1, index
+        not_read: set = set()
+    else:
+        not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
+    chosen = classify_glyphs(glyphs, classifier)
+    return page_rows(page.file, page.number, chosen, keep_rejected, not_read, one_number)
+
+
+def _process_all(
+    files: list[InputFile],
+    dpi: float,
+    jobs: int,
+    model: Path | None,
+    keep_rejected: bool,
+    scheduler: str | None = None,
+    dask_workers: int | None = None,
+    field_model: Path | None = None,
+    layout: str = "auto",
+) -> Iterator[list[ResultRow]]:
+    """Run :func:`process_file` over ``files``, yielding each file's rows in input order
+    (in this process, in worker processes or on a Dask cluster: :func:`map_files`)."""
+    yield from map_files(
+        process_file,
+        files,
+        (dpi, model, keep_rejected, field_model, layout),
+        jobs=jobs,
+        scheduler=scheduler,
+        dask_workers=dask_workers,
+    )
+
+
+def _progress(files: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=files, unit="file", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
+
+
+def run_settings(
+    model: Path | None, field_model: Path | None, dpi: float, keep_rejected: bool, layout: str
+) -> dict[str, object]:
+    """What a run's results depend on besides its files, as its journal records it: a
+    journal of other settings is not resumed. The models are checked against their cards."""
+    from batchreader.read.modelcard import default_model_path, verify_model
+
+    return {
+        "model_sha256": verify_model(model or default_model_path())["sha256"],
+        "field_model_sha256": FieldClassifier.load(field_model).card["sha256"],
+        "dpi": dpi,
+        "keep_rejected": keep_rejected,
+        "layout": layout,
+    }
+
+
+def scan(
+    inputs: Iterable[Path | str],
+    out: Path | str,
+    model: Path | str | None = None,
+    dpi: float = PDF_DPI,
+    jobs: int | None = None,
+    keep_rejected: bool = False,
+    progress: bool = False,
+    fields_out: Path | str | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    dask_workers: int | None = None,
+    field_model: Path | str | None = None,
+    layout: str = "auto",
+) -> ScanSummary:
+    """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
+
+    Args:
+        inputs: files and folders (walked recursively, sorted).
+        out: results CSV; written atomically, replaced only when the run completes.
+        model: ``.keras`` model with its card; default the shipped model.
+        dpi: resolution at which PDF pages are rendered.
+        jobs: worker processes for decoding and segmentation (default: all cores).
+        keep_rejected: also write marks judged not to be digits, with ``status=rejected``.
+        progress: show a progress bar on stderr.
+        fields_out: also write one row per field (written number) to this CSV.
+        force: ignore the journal of an interrupted run and read everything again.
+        scheduler: address of a Dask scheduler to send pages to (``tcp://host:8786``).
+        dask_workers: or start a local Dask cluster with this many worker processes.
+        field_model: ``.keras`` field model with its card, which tells handwritten
+            numbers from words, signatures, print and form furniture; default the shipped one.
+        layout: ``auto``, ``page`` or ``field`` (see :data:`LAYOUTS`).
+
+    Raises:
+        InputNotFoundError, ModelError, OutputError: before any page is read.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    started = time.monotonic()
+    files = discover([Path(p) for p in inputs])
+    if not files:
+        raise InputNotFoundError("no scans found in the inputs", "supported: .png .jpg .jpeg .tif .tiff .bmp .pdf")
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
+    field_path = Path(field_model).resolve() if field_model else None
+    stream = CsvStream(AtomicOutput(Path(out)))
+    try:
+        fields_stream = CsvStream(AtomicOutput(Path(fields_out))) if fields_out else None
+    except BaseException:
+        stream.discard()
+        raise
+    journal = None
+    complete = False
+    summary = ScanSummary(files=len(files))
+    try:
+        settings = run_settings(model_path, field_path, dpi, keep_rejected, layout)  # wrong models stop the run here
+        journal = Journal(Path(out), settings, force=force)
+        done = {item.name: journal.finished(item) for item in files}
+        todo = [item for item in files if done[item.name] is None]
+        with _progress(len(files), progress) as bar:
+            bar.update(len(files) - len(todo))
+            pages_done = digits_found = 0
+            loop_started = time.monotonic()
+            results = iter(
+                _process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers, field_path, layout)
+            )
+            # files are written in input order as they finish: read ones from the
+            # journal, new ones from the workers (which return them in order)
+            for item in files:
+                file_rows = done[item.name]
+                if file_rows is None:
+                    file_rows = next(results)
+                    journal.record(item, file_rows)
+                    pages_done += len({row.page for row in file_rows})
+                    digits_found += sum(row.status == Status.OK.value for row in file_rows)
+                    rate = digits_found / max(1e-6, time.monotonic() - loop_started)
+                    bar.set_postfix(pages=pages_done, digits_per_s=f"{rate:.0f}", refresh=False)
+                    bar.update(1)
+                frame = rows_to_frame(file_rows)
+                stream.write(frame)
+                if fields_stream is not None:
+                    fields_stream.write(fields_frame(frame))
+                summarise(file_rows, summary)
+        if fields_stream is not None:
+            fields_stream.commit()
+        stream.commit()
+        complete = True
+    except BaseException:
+        stream.discard()
+        if fields_stream is not None:
+            fields_stream.discard()
+        raise
+    finally:
+        if journal is not None:
+            journal.close(complete)
+    summary.seconds = time.monotonic() - started
+    log.info(
+        "%d files, %d pages, %d digits (mean confidence %.3f), %d rejected marks, %d failures in %.1f s",
+        summary.files,
+        summary.pages,
+        summary.digits,
+        summary.mean_confidence,
+        summary.rejected,
+        summary.failed,
+        summary.seconds,
+    )
+    return summary
+
+
+def summarise(rows: list[ResultRow], summary: ScanSummary) -> ScanSummary:
+    """Add the pages, digits, rejected marks and failures of some result rows to ``summary``."""
+    pages = set()
+    for row in rows:
+        if row.status == Status.ERROR.value:
+            summary.failed += 1
+            continue
+        pages.add((row.file, row.page))
+        if row.status == Status.OK.value:
+            summary.digits += 1
+            summary.confidence_sum += row.confidence or 0.0
+        elif row.status == Status.REJECTED.value:
+            summary.rejected += 1
+    summary.pages += len(pages)
+    return summary

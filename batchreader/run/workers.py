@@ -1,0 +1,46 @@
+"""Running one function over many files: here, in worker processes, or on a Dask cluster.
+
+Takes a function of one input file and yields its results in input order, whatever
+ran it; each worker process has one OpenCV and one BLAS thread, so N workers use N
+cores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+from batchreader.run.threads import ONE_THREAD, child_environment, single_threaded
+
+
+def map_files(
+    func: Callable,
+    files: list,
+    args: tuple,
+    jobs: int,
+    scheduler: str | None = None,
+    dask_workers: int | None = None,
+) -> Iterator[Any]:
+    """Yield ``func(file, *args)`` for every file, in order.
+
+    In this process (``jobs == 1``), in a local pool of ``jobs`` processes, or on a
+    Dask cluster (``scheduler`` address, or a local cluster of ``dask_workers``
+    processes).
+    """
+    if scheduler or dask_workers:
+        from batchreader.run.distributed import dask_map
+
+        yield from dask_map(func, files, *args, scheduler=scheduler, workers=dask_workers)
+        return
+    if jobs <= 1 or len(files) <= 1:
+        for item in files:
+            yield func(item, *args)
+        return
+    context = get_context("spawn")  # not fork: a library caller may hold threads (TensorFlow's, BLAS')
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=single_threaded) as pool:
+        n = len(files)
+        with child_environment(ONE_THREAD):  # the workers start with the first task
+            results = pool.map(func, files, *([arg] * n for arg in args), chunksize=1)
+        yield from results

@@ -1,0 +1,81 @@
+"""Corrections from the review report: reading them and applying them to results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from batchreader.errors import CorrectionsError
+from batchreader.io.atomic import AtomicOutput
+from batchreader.io.results import write_frame
+from batchreader.schema import CORRECTION_COLUMNS, Status, read_results
+
+KEY = ["file", "page", "x", "y", "width", "height"]
+NOT_A_DIGIT = "x"
+
+
+def read_corrections(path: Path | str) -> pd.DataFrame:
+    """Read and check a corrections CSV (``schema.CORRECTION_COLUMNS``)."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CorrectionsError(f"cannot read corrections {path}: {exc}") from exc
+    missing = [c for c in CORRECTION_COLUMNS if c not in frame.columns and c != "note"]
+    if missing:
+        raise CorrectionsError(f"{path} lacks columns {', '.join(missing)}", "export it from the review report")
+    if "note" not in frame.columns:
+        frame["note"] = ""
+    bad = frame[~frame["corrected_digit"].str.fullmatch(r"[0-9]|x|X")]
+    if len(bad):
+        row, value = int(bad.index[0]) + 2, bad.iloc[0]["corrected_digit"]
+        raise CorrectionsError(f"{path}: corrected_digit must be 0-9 or x (line {row}: {value!r})")
+    for col in ("page", "x", "y", "width", "height"):
+        try:
+            frame[col] = frame[col].astype(int)
+        except ValueError as exc:
+            raise CorrectionsError(f"{path}: column {col} must hold whole numbers") from exc
+    frame["corrected_digit"] = frame["corrected_digit"].str.lower()
+    return frame
+
+
+def apply_corrections(results_path: Path | str, corrections_path: Path | str, out: Path | str) -> int:
+    """Write ``out``: the results with corrections applied. Returns how many rows changed.
+
+    A corrected or confirmed digit gets ``status=reviewed``; a mark corrected to ``x``
+    gets ``status=rejected`` and no digit. Every correction must match exactly one
+    result row (same file, page and box), or nothing is written.
+    """
+    output = AtomicOutput(Path(out))
+    try:
+        results = read_results(results_path)
+        corrections = read_corrections(corrections_path)
+        rows = results[KEY].assign(_row=range(len(results)))
+        for col in KEY[1:]:
+            rows[col] = rows[col].astype("float64")  # error rows have no box; match numbers as numbers
+            corrections[col] = corrections[col].astype("float64")
+        keyed = rows.merge(corrections, on=KEY, how="right", indicator=True)
+        unmatched = keyed[keyed["_merge"] == "right_only"]
+        if len(unmatched):
+            first = unmatched.iloc[0]
+            box = ",".join(str(int(first[k])) for k in ("x", "y", "width", "height"))
+            raise CorrectionsError(
+                f"{len(unmatched)} correction(s) match no result row, e.g. {first['file']} page {int(first['page'])} "
+                f"box {box}",
+                "corrections must come from a report of these same results",
+            )
+        for _, c in keyed.iterrows():
+            i = int(c["_row"])
+            if c["corrected_digit"] == NOT_A_DIGIT:
+                results.loc[i, ["digit", "second_digit"]] = pd.NA
+                results.loc[i, ["confidence", "second_confidence"]] = pd.NA
+                results.loc[i, "status"] = Status.REJECTED.value
+            else:
+                results.loc[i, "digit"] = int(c["corrected_digit"])
+                results.loc[i, "status"] = Status.REVIEWED.value
+        write_frame(results, output)
+    except BaseException:
+        output.discard()
+        raise
+    return len(keyed)

@@ -1,0 +1,209 @@
+"""The review report: one self-contained HTML file of the digits worth a person's look.
+
+Every crop is re-cut from the source scans using the boxes in the results CSV, so
+results stay a plain CSV and the report can be rebuilt at any time. The page embeds
+its data as JSON and builds the list with DOM text nodes only: file names and values
+are never interpreted as HTML, and the page loads nothing from outside.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from batchreader.defaults import PDF_DPI, REVIEW_THRESHOLD
+from batchreader.errors import InputNotFoundError
+from batchreader.io.atomic import AtomicOutput
+from batchreader.io.pages import InputFile, Page, read_pages
+from batchreader.schema import CORRECTION_COLUMNS, Status, read_results
+
+log = logging.getLogger(__name__)
+
+_CROP_HEIGHT = 96
+_REGION_WIDTH = 480
+
+
+@dataclass
+class ReviewSummary:
+    """What the report shows at its top."""
+
+    files: int
+    pages: int
+    digits: int
+    flagged: int
+    error_files: list[str]
+
+    @property
+    def flagged_share(self) -> str:
+        return f"{self.flagged / self.digits:.1%}" if self.digits else "0%"
+
+
+def _png_uri(image: np.ndarray) -> str:
+    ok, buf = cv2.imencode(".png", image)
+    if not ok:  # pragma: no cover - cv2 encodes any uint8 image
+        raise ValueError("PNG encoding failed")
+    return "data:image/png;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+
+
+def _cut(gray: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    h, w = gray.shape
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    return gray[y0:y1, x0:x1]
+
+
+def _scaled(image: np.ndarray, height: int | None = None, width: int | None = None) -> np.ndarray:
+    h, w = image.shape[:2]
+    if h == 0 or w == 0:
+        return np.full((8, 8), 255, np.uint8)
+    scale = (height / h) if height else (width / w)
+    scale = min(scale, 8.0)
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST
+    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+
+
+def crops_for(page: Page, row, field_rows) -> dict[str, str]:
+    """The three pictures of one digit: enlarged crop, its field with the digit marked,
+    and the page region around the field."""
+    x, y, w, h = int(row["x"]), int(row["y"]), int(row["width"]), int(row["height"])
+    m = max(2, int(0.25 * h))
+    crop = _scaled(_cut(page.gray, x - m, y - m, x + w + m, y + h + m), height=_CROP_HEIGHT)
+    fx0, fy0 = int(field_rows["x"].min()), int(field_rows["y"].min())
+    fx1 = int((field_rows["x"] + field_rows["width"]).max())
+    fy1 = int((field_rows["y"] + field_rows["height"]).max())
+    sx0, sy0 = max(0, fx0 - m), max(0, fy0 - m)
+    strip = cv2.cvtColor(_cut(page.gray, sx0, sy0, fx1 + m, fy1 + m), cv2.COLOR_GRAY2BGR)
+    cv2.rectangle(strip, (x - sx0 - 2, y - sy0 - 2), (x - sx0 + w + 1, y - sy0 + h + 1), (0, 0, 230), max(2, h // 30))
+    fh = fy1 - fy0
+    region = _cut(page.gray, fx0 - 3 * fh, fy0 - 2 * fh, fx1 + 3 * fh, fy1 + 2 * fh)
+    return {
+        "crop": _png_uri(crop),
+        "strip": _png_uri(_scaled(strip, height=_CROP_HEIGHT)),
+        "region": _png_uri(_scaled(region, width=_REGION_WIDTH)),
+    }
+
+
+def _histogram_svg(confidences: np.ndarray, threshold: float, bins: int = 20) -> str:
+    counts, _ = np.histogram(confidences, bins=bins, range=(0.0, 1.0))
+    width, height = 200, 50
+    bar = width / bins
+    top = max(1.0, float(np.log1p(counts.max()))) if counts.size else 1.0
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    for i, c in enumerate(counts):
+        bh = height * float(np.log1p(c)) / top
+        parts.append(
+            f'<rect x="{i * bar:.1f}" y="{height - bh:.1f}" width="{bar - 1:.1f}" height="{bh:.1f}" fill="#5b7fb5">'
+            f"<title>{i / bins:.2f}-{(i + 1) / bins:.2f}: {int(c)}</title></rect>"
+        )
+    parts.append(f'<line x1="{threshold * width:.1f}" x2="{threshold * width:.1f}" y1="0" y2="{height}" stroke="red"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def build_review(
+    results_path: Path | str,
+    scans: Path | str,
+    out: Path | str,
+    threshold: float = REVIEW_THRESHOLD,
+    dpi: float = PDF_DPI,
+) -> ReviewSummary:
+    """Write the review report for ``results_path`` to ``out``.
+
+    Args:
+        results_path: a results CSV written by ``batchreader scan``.
+        scans: the folder (or single file) that was scanned; crops are re-cut from it.
+        out: the HTML file to write (atomically).
+        threshold: digits with confidence below it are listed.
+        dpi: the resolution PDFs were rendered at during the scan.
+    """
+    results_path, scans = Path(results_path), Path(scans)
+    if not scans.exists():
+        raise InputNotFoundError(f"scans not found: {scans}", "pass the folder or file that was scanned")
+    root = scans.parent if scans.is_file() else scans
+    output = AtomicOutput(Path(out))
+    try:
+        results = read_results(results_path)
+        digits = results[results["status"] == Status.OK.value]
+        flagged = digits[digits["confidence"] < threshold].sort_values("confidence", kind="stable")
+        # one grouping of all digits by number, not a scan of the whole table per flagged digit
+        fields = digits.groupby(["file", "page", "line", "field"], sort=False)
+        items = []
+        for file, rows in flagged.groupby("file", sort=True):
+            wanted = {int(p) for p in rows["page"]}
+            path = root / str(file)
+            for page in read_pages(InputFile(path, str(file)), dpi):
+                if not isinstance(page, Page) or page.number not in wanted:
+                    continue
+                for idx, row in rows[rows["page"] == page.number].iterrows():
+                    same_field = fields.get_group((file, page.number, row["line"], row["field"]))
+                    item = {
+                        "id": f"{file}|{page.number}|{row['x']}|{row['y']}|{row['width']}|{row['height']}",
+                        "order": int(idx),
+                        **{k: _plain(row[k]) for k in ("file", "page", "line", "field", "index", "x", "y")},
+                        **{k: _plain(row[k]) for k in ("width", "height", "digit", "confidence")},
+                        **{k: _plain(row[k]) for k in ("second_digit", "second_confidence")},
+                    }
+                    item.update(crops_for(page, row, same_field))
+                    items.append(item)
+        items.sort(key=lambda it: (it["confidence"], it["order"]))
+        ok_pages = results[results["status"] != Status.ERROR.value][["file", "page"]].drop_duplicates()
+        summary = ReviewSummary(
+            files=int(results["file"].nunique()),
+            pages=len(ok_pages),
+            digits=len(digits),
+            flagged=len(flagged),
+            error_files=sorted(set(results.loc[results["status"] == Status.ERROR.value, "file"])),
+        )
+        data = {
+            "report_id": hashlib.sha256(results_path.read_bytes()).hexdigest()[:16],
+            "source": results_path.name,
+            "threshold": threshold,
+            "correction_columns": CORRECTION_COLUMNS,
+            "files": sorted({it["file"] for it in items}),
+            "summary": {
+                "files": summary.files,
+                "pages": summary.pages,
+                "digits": summary.digits,
+                "flagged": summary.flagged,
+                "flagged_share": summary.flagged_share,
+                "error_files": summary.error_files,
+            },
+            "items": items,
+        }
+        template = resources.files("batchreader.verify").joinpath("templates/review.html").read_text(encoding="utf-8")
+        html = template.replace(
+            "__HISTOGRAM__", _histogram_svg(digits["confidence"].to_numpy(np.float64), threshold)
+        ).replace("__DATA__", _script_json(data))
+        output.tmp.write_text(html, encoding="utf-8")
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    log.info("review report: %d of %d digits flagged -> %s", summary.flagged, summary.digits, out)
+    return summary
+
+
+def _plain(value):
+    """numpy/pandas scalars to JSON-able Python values."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def _script_json(data: dict) -> str:
+    """JSON safe inside a <script> element: no '<', '>' or '&' can end it or open a tag."""
+    return (
+        json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
