@@ -74,6 +74,10 @@ def test_correct_with_the_keyboard_and_export(browser, report, tmp_path):
     page.keyboard.press("x")  # the third is not a digit
     assert page.locator(".item.done").count() == 3
     assert "current" in (items.nth(3).get_attribute("class") or "")
+    page.keyboard.press("Backspace")  # undoes the last answer (the x), not the next card
+    assert page.locator(".item.done").count() == 2
+    assert "current" in (page.locator(".item").nth(2).get_attribute("class") or "")
+    page.keyboard.press("x")
 
     page.reload()  # corrections survive a reload (localStorage)
     page.wait_for_selector(".item")
