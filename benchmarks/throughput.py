@@ -5,7 +5,8 @@ JPEG, multi-page 1-bit TIFF and PDF, 50-150 handwritten digits each, made from M
 test digits. Then, in the same run:
 
 - the floor: every page decoded and Otsu-thresholded once, single-threaded;
-- the stages of batchreader on one thread, per page: decode, segment, and classify
+- the stages of batchreader on one thread, per page: decode, segment, fields (the
+  field model telling numbers from the rest), and classify
   (cutting, framing and classifying the candidates, choosing the readings);
 - `batchreader scan --jobs N` end to end as a subprocess, several runs: pages/s,
   digits/s, the ratio to the floor, the largest process's peak RSS, and the time until
@@ -79,6 +80,7 @@ def floor(folder: Path) -> tuple[int, float]:
 def stages(folder: Path, sample: int = 12) -> dict[str, float]:
     """Seconds per page of each stage, on one thread, over the first pages."""
     from batchreader.read.classify import Classifier
+    from batchreader.read.fieldkind import FieldClassifier, not_numbers
     from batchreader.read.fields import page_rows
     from batchreader.read.reading import classify_glyphs
     from batchreader.segment.glyphs import segment
@@ -86,7 +88,8 @@ def stages(folder: Path, sample: int = 12) -> dict[str, float]:
     cv2.setNumThreads(1)  # (run with OPENBLAS_NUM_THREADS=1 for one BLAS thread too)
     clf = Classifier.load()
     clf.predict(np.zeros((64, 28, 28, 1), np.float32))
-    t = {"decode": 0.0, "segment": 0.0, "classify": 0.0}
+    fields = FieldClassifier.load()
+    t = {"decode": 0.0, "segment": 0.0, "fields": 0.0, "classify": 0.0}
     n = 0
     for item in discover([folder]):
         t0 = time.perf_counter()
@@ -96,11 +99,14 @@ def stages(folder: Path, sample: int = 12) -> dict[str, float]:
             t0 = time.perf_counter()
             glyphs = segment(page.gray, page.dpi)
             t1 = time.perf_counter()
-            chosen = classify_glyphs(glyphs, clf)
-            page_rows(page.file, page.number, chosen, keep_rejected=False)
+            not_read = set(not_numbers(glyphs, page.gray.shape, fields))
             t2 = time.perf_counter()
+            chosen = classify_glyphs(glyphs, clf)
+            page_rows(page.file, page.number, chosen, keep_rejected=False, not_numbers=not_read)
+            t3 = time.perf_counter()
             t["segment"] += t1 - t0
-            t["classify"] += t2 - t1
+            t["fields"] += t2 - t1
+            t["classify"] += t3 - t2
             n += 1
         if n >= sample:
             break

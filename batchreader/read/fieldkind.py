@@ -91,13 +91,17 @@ def to_field_input(own: np.ndarray, context: np.ndarray | None = None) -> np.nda
     return out
 
 
-def page_ink(glyphs: list, shape: tuple[int, int]) -> np.ndarray:
-    """All of a page's glyphs' ink on one canvas of the page's ``shape``."""
-    canvas = np.zeros(shape, np.float32)
+def _paint(canvas: np.ndarray, glyphs: list, x0: int, y0: int) -> None:
+    """Draw the ink of ``glyphs`` into ``canvas``, whose top left is the page's (x0, y0)
+    (the brightest wins where glyphs overlap; what falls outside is left out)."""
+    h, w = canvas.shape
     for g in glyphs:
-        region = canvas[g.y : g.y + g.height, g.x : g.x + g.width]
-        np.maximum(region, g.ink, out=region)
-    return canvas
+        gx0, gy0 = max(g.x, x0), max(g.y, y0)
+        gx1, gy1 = min(g.right, x0 + w), min(g.bottom, y0 + h)
+        if gx1 <= gx0 or gy1 <= gy0:
+            continue
+        region = canvas[gy0 - y0 : gy1 - y0, gx0 - x0 : gx1 - x0]
+        np.maximum(region, g.ink[gy0 - g.y : gy1 - g.y, gx0 - g.x : gx1 - g.x], out=region)
 
 
 def frame_fields(glyphs: list, shape: tuple[int, int]) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -108,7 +112,7 @@ def frame_fields(glyphs: list, shape: tuple[int, int]) -> tuple[list[tuple[int, 
     keys = list(groups)
     if not keys:
         return keys, np.zeros((0, FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS), np.float32)
-    everything = page_ink(glyphs, shape)
+    boxes = np.array([(g.x, g.y, g.right, g.bottom) for g in glyphs])
     frames = []
     for key in keys:
         members = groups[key]
@@ -122,10 +126,11 @@ def frame_fields(glyphs: list, shape: tuple[int, int]) -> tuple[list[tuple[int, 
         wx1, wy1 = min(shape[1], int(cx + half_w) + 1), min(shape[0], int(cy + half_h) + 1)
         wx0, wy0, wx1, wy1 = min(wx0, x0), min(wy0, y0), max(wx1, x1), max(wy1, y1)
         own = np.zeros((wy1 - wy0, wx1 - wx0), np.float32)
-        for g in members:
-            region = own[g.y - wy0 : g.bottom - wy0, g.x - wx0 : g.right - wx0]
-            np.maximum(region, g.ink, out=region)
-        rest = np.where(own > 0, 0, everything[wy0:wy1, wx0:wx1])
+        _paint(own, members, wx0, wy0)
+        rest = np.zeros_like(own)  # all of the page's ink in the window, then the field's taken out
+        near = (boxes[:, 0] < wx1) & (boxes[:, 2] > wx0) & (boxes[:, 1] < wy1) & (boxes[:, 3] > wy0)
+        _paint(rest, [glyphs[i] for i in np.flatnonzero(near)], wx0, wy0)
+        rest[own > 0] = 0
         frames.append(to_field_input(own, rest))
     return keys, np.stack(frames)
 
