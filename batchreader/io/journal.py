@@ -29,8 +29,12 @@ def journal_path(out: Path) -> Path:
 
 
 def signature(item: InputFile) -> list[int]:
-    """What identifies an unchanged input file: its size and modification time (ns)."""
-    st = item.path.stat()
+    """What identifies an unchanged input file: its size and modification time (ns);
+    an entry that cannot be opened has none, and is never taken as done."""
+    try:
+        st = item.path.stat()
+    except OSError:
+        return [-1, -1]
     return [st.st_size, st.st_mtime_ns]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,9 @@ class InputFile:
 
     path: Path
     name: str
+    problem: str | None = None
+    """Why the entry cannot be read at all (a broken link, a folder that cannot be
+    listed): it becomes one error row, and the batch goes on."""
 
 
 @dataclass
@@ -72,7 +76,14 @@ def discover(inputs: list[Path]) -> list[InputFile]:
                 log.warning("skipping %s: not a supported scan type", root)
             continue
         in_folder = []
-        for dirpath, dirnames, filenames in os.walk(root):
+
+        def unlisted(exc: OSError, root: Path = root, in_folder: list = in_folder) -> None:
+            path = Path(exc.filename or root)
+            log.warning("cannot list %s: %s", path, exc.strerror or exc)
+            name = path.relative_to(root).as_posix() if path != root else path.name
+            in_folder.append(InputFile(path, name, f"cannot list this folder: {exc.strerror or exc}"))
+
+        for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for name in filenames:
                 path = Path(dirpath) / name
@@ -81,7 +92,17 @@ def discover(inputs: list[Path]) -> list[InputFile]:
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     log.info("skipping %s: not a supported scan type", path)
                     continue
-                in_folder.append(InputFile(path, path.relative_to(root).as_posix()))
+                entry = InputFile(path, path.relative_to(root).as_posix())
+                try:
+                    mode = path.stat().st_mode
+                except OSError as exc:  # a dangling symlink, a symlink loop
+                    log.warning("cannot read %s: %s", path, exc.strerror or exc)
+                    in_folder.append(InputFile(entry.path, entry.name, f"cannot open: {exc.strerror or exc}"))
+                    continue
+                if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
+                    log.warning("skipping %s: not a regular file", path)
+                    continue
+                in_folder.append(entry)
         # sorted by the name written to the CSV, so the order never depends on the file system
         found.extend(sorted(in_folder, key=lambda f: f.name))
     return found
@@ -89,6 +110,9 @@ def discover(inputs: list[Path]) -> list[InputFile]:
 
 def read_pages(item: InputFile, dpi: float = PDF_DPI) -> Iterator[Page | PageFailure]:
     """Yield every page of a scan file, or failures for what cannot be read."""
+    if item.problem:
+        yield PageFailure(item.name, None, item.problem)
+        return
     try:
         if item.path.suffix.lower() in PDF_SUFFIXES:
             yield from _read_pdf(item, dpi)
