@@ -151,6 +151,18 @@ def make_font_digit(label: int, rng: np.random.Generator) -> np.ndarray:
     return augment_digit(to_mnist(ink), rng)
 
 
+def make_font_letters(rng: np.random.Generator) -> np.ndarray:
+    """Return a 28x28 framed run of one to three letters in a vendored handwriting face
+    (the faces :func:`make_font_digit` draws digits in): what makes a mark "not a digit"
+    is its shape, never the face it is written in."""
+    from batchreader.training.fonts import fonts, render_face
+
+    faces = fonts().handwriting
+    text = "".join(rng.choice(list(_LETTERS), size=int(rng.integers(1, 4))))
+    ink = render_face(text, faces[int(rng.integers(len(faces)))], int(rng.integers(32, 72)))
+    return augment_digit(to_mnist(ink), rng)
+
+
 def _flagged_one(rng: np.random.Generator) -> np.ndarray:
     """A 1 as much of the world writes it: a stem, a flag from its top down to the left
     (short, or half the height, and steeper than a 7's bar), sometimes a foot."""
@@ -299,7 +311,8 @@ def augment_batch(
     ``touching_ones`` of them one of the digits is a 1: a bar written into the stem of
     its neighbour is the pair most easily taken for one digit, 41 for a 4, 91 for a 9).
     A share ``font_share`` of the digits is replaced by the same digit in a handwriting
-    face (:func:`make_font_digit`).
+    face (:func:`make_font_digit`), and then half the drawn marks are letters in those
+    faces (:func:`make_font_letters`).
 
     Returns (N, 28, 28, 1) float32 images and int32 labels.
     """
@@ -310,7 +323,12 @@ def augment_batch(
     for i in range(n):
         draw = rng.random()
         if draw < nondigit_share:
-            out[i, :, :, 0] = make_nondigit(rng) if draw < nondigit_share / 2 else make_printed(rng)
+            if draw >= nondigit_share / 2:
+                out[i, :, :, 0] = make_printed(rng)
+            elif font_share and rng.random() < 0.5:  # letters in the faces the digits are drawn in
+                out[i, :, :, 0] = make_font_letters(rng)
+            else:
+                out[i, :, :, 0] = make_nondigit(rng)
             out_labels[i] = not_a_digit
         elif draw < nondigit_share + touching_share:
             count = 3 if rng.random() < 0.15 else 2
