@@ -82,10 +82,7 @@ class Journal:
         entry = self.done.get(item.name)
         if entry is None:
             return None
-        try:
-            return entry[1] if entry[0] == signature(item) else None
-        except OSError:
-            return None
+        return entry[1] if entry[0] == signature(item) else None
 
     def record(self, item: InputFile, rows: list[ResultRow]) -> None:
         """Append one finished file; flushed at once so a killed run keeps it."""

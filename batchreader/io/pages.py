@@ -92,17 +92,17 @@ def discover(inputs: list[Path]) -> list[InputFile]:
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     log.info("skipping %s: not a supported scan type", path)
                     continue
-                entry = InputFile(path, path.relative_to(root).as_posix())
+                relative = path.relative_to(root).as_posix()
                 try:
                     mode = path.stat().st_mode
                 except OSError as exc:  # a dangling symlink, a symlink loop
                     log.warning("cannot read %s: %s", path, exc.strerror or exc)
-                    in_folder.append(InputFile(entry.path, entry.name, f"cannot open: {exc.strerror or exc}"))
+                    in_folder.append(InputFile(path, relative, f"cannot open: {exc.strerror or exc}"))
                     continue
                 if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
                     log.warning("skipping %s: not a regular file", path)
                     continue
-                in_folder.append(entry)
+                in_folder.append(InputFile(path, relative))
         # sorted by the name written to the CSV, so the order never depends on the file system
         found.extend(sorted(in_folder, key=lambda f: f.name))
     return found
