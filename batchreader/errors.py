@@ -65,6 +65,13 @@ class OutputError(BatchreaderError):
     exit_code = ExitCode.OUTPUT_ERROR
 
 
+class OutputClashError(BatchreaderError):
+    """Two outputs of one run, or an output and an input, are the same file: refused
+    before anything is read, so that nothing the user had is overwritten."""
+
+    exit_code = ExitCode.USAGE
+
+
 class DataError(BatchreaderError):
     """Training or evaluation data cannot be loaded."""
 

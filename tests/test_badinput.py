@@ -83,3 +83,58 @@ def test_the_command_line_exits_1_after_a_broken_link(folder, tmp_path):
     result = CliRunner().invoke(main, ["-q", "scan", str(folder), "--out", str(tmp_path / "r.csv"), "-j", "1"])
     assert result.exit_code == ExitCode.SOME_FILES_FAILED, result.output
     assert "good.png" in (tmp_path / "r.csv").read_text()
+
+
+def _files(root):
+    """Every file under ``root`` with its checksum: what a refused run must leave as it was."""
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--out", "{in}/good.png"],  # the results over an input scan
+        ["--out", "{tmp}/r.csv", "--fields", "{tmp}/r.csv"],
+        ["--out", "{tmp}/r.csv", "--review", "{tmp}/r.csv"],
+        ["--out", "{tmp}/r.csv", "--review", "{in}/good.png"],
+        ["--out", "{tmp}/link.csv"],  # a link to an input scan
+    ],
+)
+def test_an_output_that_is_an_input_or_another_output_is_refused_before_reading(folder, tmp_path, args):
+    (tmp_path / "r.csv").write_text("an earlier run's results\n")
+    (tmp_path / "link.csv").symlink_to(folder / "good.png")
+    before = _files(tmp_path)
+    argv = ["scan", str(folder)] + [a.format(**{"in": folder, "tmp": tmp_path}) for a in args]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "name the same file" in result.output or "names an input scan" in result.output
+    assert _files(tmp_path) == before  # nothing touched, no temporary file left
+
+
+def test_an_output_symlink_is_written_through_and_stays_a_link(folder, tmp_path):
+    target = tmp_path / "results" / "r.csv"
+    target.parent.mkdir()
+    link = tmp_path / "r.csv"
+    link.symlink_to(target)
+    batchreader.scan([folder], link, jobs=1)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert (batchreader.read_results(target)["status"] == "ok").sum() > 20
+
+
+def test_an_output_that_is_a_fifo_is_refused_and_dev_null_is_written(folder, tmp_path):
+    pipe = tmp_path / "r.csv"
+    os.mkfifo(pipe)
+    result = CliRunner().invoke(main, ["scan", str(folder), "--out", str(pipe)])
+    assert result.exit_code == ExitCode.OUTPUT_ERROR
+    assert "not a regular file" in result.output
+    assert batchreader.scan([folder], "/dev/null", jobs=1).digits > 20
+
+
+def test_a_review_report_that_cannot_be_written_stops_the_run_before_reading(folder, tmp_path):
+    (tmp_path / "notes.txt").write_text("a file, where the report's folder would be\n")
+    out = tmp_path / "r.csv"
+    argv = ["scan", str(folder), "--out", str(out), "--review", str(tmp_path / "notes.txt" / "r.html")]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == ExitCode.OUTPUT_ERROR
+    assert "cannot write" in result.output
+    assert not out.exists()  # refused before the scan, not after it

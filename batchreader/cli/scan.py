@@ -58,6 +58,8 @@ def scan(
     from batchreader import api
 
     quiet = ctx.obj["quiet"]
+    if review_out and len(inputs) != 1:
+        raise click.UsageError("--review needs a single input folder or file (crops are cut from it)")
     summary = api.scan(
         inputs,
         out,
@@ -72,6 +74,7 @@ def scan(
         dask_workers=dask_workers,
         field_model=field_model,
         layout=layout,
+        review_out=review_out,
     )
     if not quiet:
         click.echo(
@@ -81,7 +84,5 @@ def scan(
             err=True,
         )
     if review_out:
-        if len(inputs) != 1:
-            raise click.UsageError("--review needs a single input folder or file (crops are cut from it)")
         api.review(out, inputs[0], review_out, threshold=threshold, dpi=dpi)
     ctx.exit(int(summary.exit_code))

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from batchreader.errors import OutputError
+from batchreader.errors import OutputClashError, OutputError
+
+STREAMS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr"})
+"""Special files an output may name: written straight through, as a pipe is."""
 
 
 def _umask() -> int:
@@ -20,13 +25,22 @@ class AtomicOutput:
 
     Creating it checks that the destination is writable before any work starts; if
     the work fails, :meth:`discard` removes the temporary file and an older output
-    stays intact.
+    stays intact. A symlink is written through to its target (the link stays a link);
+    /dev/null, /dev/stdout and /dev/stderr are written straight to; any other device,
+    FIFO or socket is refused.
     """
 
     def __init__(self, path: Path | str, suffix: str = ".part") -> None:
         self.path = Path(path)
+        self.direct = os.path.realpath(self.path) in STREAMS or str(self.path) in STREAMS
+        if self.direct:
+            self.tmp = self.path
+            return
+        self.path = Path(os.path.realpath(self.path)) if self.path.is_symlink() else self.path
         if self.path.is_dir():
             raise OutputError(f"output is a folder: {self.path}", "give a file name")
+        if self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
+            raise OutputError(f"output is not a regular file: {self.path}", "give a file name (or /dev/stdout)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=suffix)
@@ -37,6 +51,8 @@ class AtomicOutput:
 
     def commit(self) -> None:
         """Move the finished temporary file into place, with ordinary file permissions."""
+        if self.direct:
+            return
         try:
             os.chmod(self.tmp, 0o666 & ~_umask())
             os.replace(self.tmp, self.path)
@@ -46,4 +62,39 @@ class AtomicOutput:
 
     def discard(self) -> None:
         """Remove the temporary file (after a failure)."""
-        self.tmp.unlink(missing_ok=True)
+        if not self.direct:
+            self.tmp.unlink(missing_ok=True)
+
+
+def check_writable(path: Path | str) -> None:
+    """Raise OutputError now if ``path`` could not be written later (the check
+    :class:`AtomicOutput` makes, for an output written at the end of a run)."""
+    AtomicOutput(path).discard()
+
+
+def _same(a: Path, b: Path) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_outputs(outputs: dict[str, Path | str | None], inputs: Iterable[Path]) -> None:
+    """Refuse outputs (by option name, such as ``--out``) that name the same file as
+    each other or as one of the ``inputs`` (the scan files to be read), through links
+    too: raise OutputClashError before anything is read or written."""
+    named = [(option, Path(path)) for option, path in outputs.items() if path is not None]
+    named = [(option, path) for option, path in named if os.path.realpath(path) not in STREAMS]
+    for k, (option, path) in enumerate(named):
+        for other, other_path in named[k + 1 :]:
+            if _same(path, other_path):
+                raise OutputClashError(f"{option} and {other} name the same file: {path}", "give each its own file")
+    inputs = list(inputs)
+    for option, path in named:
+        for source in inputs:
+            if _same(path, source):
+                raise OutputClashError(
+                    f"{option} names an input scan: {path}", "write the results to a file that is not being read"
+                )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from batchreader.defaults import PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError
-from batchreader.io.atomic import AtomicOutput
+from batchreader.io.atomic import AtomicOutput, check_outputs, check_writable
 from batchreader.io.journal import Journal
 from batchreader.io.pages import InputFile, Page, PageFailure, discover, read_pages
 from batchreader.io.results import CsvStream, fields_frame
@@ -208,6 +208,7 @@ def scan(
     dask_workers: int | None = None,
     field_model: Path | str | None = None,
     layout: str = "auto",
+    review_out: Path | str | None = None,
 ) -> ScanSummary:
     """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
 
@@ -226,9 +227,13 @@ def scan(
         field_model: ``.keras`` field model with its card, which tells handwritten
             numbers from words, signatures, print and form furniture; default the shipped one.
         layout: ``auto``, ``page`` or ``field`` (see :data:`LAYOUTS`).
+        review_out: the review report the caller will write from ``out`` after the
+            scan (:func:`batchreader.verify.report.build_review`): checked with the
+            other outputs, before any page is read.
 
     Raises:
-        InputNotFoundError, ModelError, OutputError: before any page is read.
+        InputNotFoundError, ModelError, OutputError, OutputClashError (an output
+        that is another output or an input scan): before any page is read.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
@@ -236,6 +241,9 @@ def scan(
     files = discover([Path(p) for p in inputs])
     if not files:
         raise InputNotFoundError("no scans found in the inputs", "supported: .png .jpg .jpeg .tif .tiff .bmp .pdf")
+    check_outputs({"--out": out, "--fields": fields_out, "--review": review_out}, [f.path for f in files])
+    if review_out is not None:
+        check_writable(review_out)
     jobs = max(1, jobs or os.cpu_count() or 1)
     model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
     field_path = Path(field_model).resolve() if field_model else None
