@@ -5,6 +5,12 @@ from __future__ import annotations
 PDF_DPI = 300
 """Resolution at which PDF pages are rendered; boxes of PDF pages are in these pixels."""
 
+MAX_PAGE_PIXELS = 178_956_970
+"""A PDF page that would render to more pixels than this is refused (an error row): the
+limit past which Pillow refuses an image as a decompression bomb (twice its
+``Image.MAX_IMAGE_PIXELS``). An A0 sheet at 300 dpi is 139 Mpx; a 461-byte PDF may
+claim a page 7200 pt square, 8.7 GB of pixels at 300 dpi."""
+
 REVIEW_THRESHOLD = 0.95
 """Digits with a calibrated confidence below this are flagged for review. On the
 shipped model's MNIST test run the digits above it are wrong about once in 10,000."""

@@ -8,6 +8,7 @@ import hashlib
 import logging
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -138,3 +139,49 @@ def test_a_review_report_that_cannot_be_written_stops_the_run_before_reading(fol
     assert result.exit_code == ExitCode.OUTPUT_ERROR
     assert "cannot write" in result.output
     assert not out.exists()  # refused before the scan, not after it
+
+
+def _pdf(count: int, media: tuple[int, int, int, int]) -> bytes:
+    """A minimal PDF of one blank page of ``media`` (points) whose page tree claims ``count`` pages."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count %d >>" % count,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [%d %d %d %d] >>" % media,
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_a_pdf_page_too_large_to_render_is_an_error_row(folder, tmp_path):
+    import resource
+
+    (folder / "huge.pdf").write_bytes(_pdf(1, (0, 0, 7200, 7200)))  # 100 inches square: 900 Mpx at 300 dpi
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    status = Path("/proc/self/status").read_text().splitlines()
+    size = next(int(line.split()[1]) << 10 for line in status if line.startswith("VmSize:"))
+    resource.setrlimit(resource.RLIMIT_AS, (size + (3 << 30), hard))  # rendering it would need 8.7 GB more
+    try:
+        summary, rows = _scan(folder, tmp_path)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    error = rows[rows["file"] == "huge.pdf"]
+    assert list(error["status"]) == ["error"]
+    assert error["error"].iloc[0].startswith("page too large: 7200 x 7200 pt")
+    assert summary.exit_code == ExitCode.SOME_FILES_FAILED
+
+
+def test_a_pdf_that_claims_a_million_pages_is_one_error_row(folder, tmp_path):
+    (folder / "claims.pdf").write_bytes(_pdf(1_000_000, (0, 0, 612, 792)))
+    summary, rows = _scan(folder, tmp_path)
+    claims = rows[rows["file"] == "claims.pdf"]
+    assert list(claims["status"]) == ["empty", "error"]  # its one real (blank) page, then the rest
+    assert claims["error"].iloc[1] == "pages 2-1000000 of 1000000 cannot be loaded: the file is damaged or incomplete"
+    assert summary.exit_code == ExitCode.SOME_FILES_FAILED

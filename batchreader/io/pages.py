@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from batchreader.defaults import PDF_DPI
+from batchreader.defaults import MAX_PAGE_PIXELS, PDF_DPI
 from batchreader.errors import InputNotFoundError
 
 log = logging.getLogger(__name__)
@@ -178,20 +178,52 @@ def to_gray(img) -> np.ndarray:
 
 
 def _read_pdf(item: InputFile, dpi: float) -> Iterator[Page | PageFailure]:
+    """Render each page; a page too large to render (see MAX_PAGE_PIXELS) or that cannot
+    be rendered is an error row, and a run of pages that cannot be loaded at all (a
+    damaged file, or one that claims pages it does not hold) is one error row."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(item.path))
+    total = len(pdf)
+    missing: list[int] = []  # the run of pages that could not be loaded: its first and last
+
+    def missing_row() -> PageFailure:
+        first, last = missing
+        pages = f"page {first}" if first == last else f"pages {first}-{last}"
+        log.warning("cannot load %s %s of %d", item.path, pages, total)
+        return PageFailure(item.name, first, f"{pages} of {total} cannot be loaded: the file is damaged or incomplete")
+
     try:
-        for index in range(len(pdf)):
+        for number in range(1, total + 1):
             try:
-                page = pdf[index]
+                page = pdf[number - 1]
+            except pdfium.PdfiumError:
+                missing[:] = [missing[0] if missing else number, number]
+                continue
+            if missing:
+                yield missing_row()
+                missing.clear()
+            try:
+                width, height = page.get_size()
+                pixels = width * height * (dpi / 72.0) ** 2
+                if pixels > MAX_PAGE_PIXELS:
+                    log.warning("not rendering %s page %d: %.0f Mpx", item.path, number, pixels / 1e6)
+                    yield PageFailure(
+                        item.name,
+                        number,
+                        f"page too large: {width:.0f} x {height:.0f} pt is {pixels / 1e6:.0f} million pixels at "
+                        f"{dpi:g} dpi, over the limit of {MAX_PAGE_PIXELS / 1e6:.0f} million",
+                    )
+                    continue
                 bitmap = page.render(scale=dpi / 72.0, grayscale=True)
                 gray = np.array(bitmap.to_numpy(), dtype=np.uint8)
                 if gray.ndim == 3:
                     gray = gray[..., 0]
-                yield Page(item.name, index + 1, gray, float(dpi))
+                yield Page(item.name, number, gray, float(dpi))
             except Exception as exc:  # one broken page does not lose the others
-                log.warning("cannot render %s page %d: %s", item.path, index + 1, exc)
-                yield PageFailure(item.name, index + 1, _one_line(exc))
+                log.warning("cannot render %s page %d: %s", item.path, number, exc)
+                yield PageFailure(item.name, number, _one_line(exc))
+        if missing:
+            yield missing_row()
     finally:
         pdf.close()
