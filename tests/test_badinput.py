@@ -185,3 +185,15 @@ def test_a_pdf_that_claims_a_million_pages_is_one_error_row(folder, tmp_path):
     assert list(claims["status"]) == ["empty", "error"]  # its one real (blank) page, then the rest
     assert claims["error"].iloc[1] == "pages 2-1000000 of 1000000 cannot be loaded: the file is damaged or incomplete"
     assert summary.exit_code == ExitCode.SOME_FILES_FAILED
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+def test_gif_and_webp_pages_are_read_as_the_png_is(folder, tmp_path, suffix):
+    from PIL import Image
+
+    with Image.open(folder / "good.png") as page:
+        page.convert("L").save(folder / f"copy{suffix}", **({"lossless": True} if suffix == ".webp" else {}))
+    summary, rows = _scan(folder, tmp_path)
+    ok = rows[rows["status"] == "ok"]
+    assert list(ok[ok["file"] == f"copy{suffix}"]["digit"]) == list(ok[ok["file"] == "good.png"]["digit"])
+    assert summary.exit_code == ExitCode.OK

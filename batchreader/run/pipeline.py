@@ -19,7 +19,7 @@ from batchreader.defaults import PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError
 from batchreader.io.atomic import AtomicOutput, check_outputs, check_writable
 from batchreader.io.journal import Journal
-from batchreader.io.pages import InputFile, Page, PageFailure, discover, read_pages
+from batchreader.io.pages import SUPPORTED_SUFFIXES, InputFile, Page, PageFailure, discover, read_pages
 from batchreader.io.results import CsvStream, fields_frame
 from batchreader.read.fieldkind import FieldClassifier, not_numbers
 from batchreader.read.fields import page_rows
@@ -240,7 +240,7 @@ def scan(
     started = time.monotonic()
     files = discover([Path(p) for p in inputs])
     if not files:
-        raise InputNotFoundError("no scans found in the inputs", "supported: .png .jpg .jpeg .tif .tiff .bmp .pdf")
+        raise InputNotFoundError("no scans found in the inputs", "supported: " + " ".join(sorted(SUPPORTED_SUFFIXES)))
     check_outputs({"--out": out, "--fields": fields_out, "--review": review_out}, [f.path for f in files])
     if review_out is not None:
         check_writable(review_out)
