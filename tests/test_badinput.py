@@ -197,3 +197,16 @@ def test_gif_and_webp_pages_are_read_as_the_png_is(folder, tmp_path, suffix):
     ok = rows[rows["status"] == "ok"]
     assert list(ok[ok["file"] == f"copy{suffix}"]["digit"]) == list(ok[ok["file"] == "good.png"]["digit"])
     assert summary.exit_code == ExitCode.OK
+
+
+def test_two_input_folders_with_a_page_of_one_name_are_told_apart(tmp_path, scans):
+    for batch in ("batch1", "batch2"):
+        (tmp_path / batch).mkdir()
+        shutil.copy(scans / "clean.png", tmp_path / batch / "page.png")
+    out = tmp_path / "r.csv"
+    batchreader.scan([tmp_path / "batch1", tmp_path / "batch2"], out, jobs=1)
+    assert sorted(set(batchreader.read_results(out)["file"])) == ["batch1/page.png", "batch2/page.png"]
+    batchreader.scan([tmp_path / "batch1" / "page.png", tmp_path / "batch2"], out, jobs=1, force=True)
+    assert sorted(set(batchreader.read_results(out)["file"])) == ["batch1/page.png", "batch2/page.png"]
+    batchreader.scan([tmp_path / "batch1"], out, jobs=1, force=True)  # one input: names as in its folder
+    assert set(batchreader.read_results(out)["file"]) == {"page.png"}

@@ -62,17 +62,24 @@ class PageFailure:
 def discover(inputs: list[Path]) -> list[InputFile]:
     """Expand input paths into scan files, folders walked recursively in sorted order.
 
+    A file is named in the results by its path relative to the folder given (a file
+    given itself, by its name). With several inputs, names start with each input's
+    path relative to the inputs' common folder, so that two folders' ``page.png`` are
+    told apart (``batch1/page.png``, ``batch2/page.png``).
+
     Raises:
         InputNotFoundError: a path does not exist.
     """
     found: list[InputFile] = []
-    for raw in inputs:
-        root = Path(raw)
+    roots = [Path(raw) for raw in inputs]
+    common = os.path.commonpath([os.path.abspath(r.parent) for r in roots]) if len(roots) > 1 else None
+    for root in roots:
         if not root.exists():
             raise InputNotFoundError(f"input not found: {root}", "check the path")
+        prefix = Path(os.path.relpath(os.path.abspath(root), common)).as_posix() if common else None
         if root.is_file():
             if root.suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(InputFile(root, root.name))
+                found.append(InputFile(root, prefix or root.name))
             else:
                 log.warning("skipping %s: not a supported scan type", root)
             continue
@@ -104,6 +111,8 @@ def discover(inputs: list[Path]) -> list[InputFile]:
                     log.warning("skipping %s: not a regular file", path)
                     continue
                 in_folder.append(InputFile(path, relative))
+        if prefix:
+            in_folder = [InputFile(f.path, f"{prefix}/{f.name}", f.problem) for f in in_folder]
         # sorted by the name written to the CSV, so the order never depends on the file system
         found.extend(sorted(in_folder, key=lambda f: f.name))
     return found
