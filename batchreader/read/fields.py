@@ -74,8 +74,14 @@ def page_rows(
     for row, _ in candidates:
         key = (row.line, row.field)
         tallest[key] = max(tallest.get(key, 0), row.height)
-    # a box's frame left standing round its digit is no letter
-    letters = {k for k in letters if not any(_encloses(candidates[k][0], row) for row, _ in candidates)}
+    # a box's frame left standing round its digit is no letter (compared within its field
+    # only: a page of many marks costs their number, not its square)
+    by_field: dict[tuple[int, int], list[ResultRow]] = {}
+    for row, _ in candidates:
+        by_field.setdefault(_key(row), []).append(row)
+    letters = {
+        k for k in letters if not any(_encloses(candidates[k][0], row) for row in by_field[_key(candidates[k][0])])
+    }
     boxed = {(box.line, box.field) for slot in chosen for box, _, _ in slot if box.boxed}
     if one_number:
         text_fields: set[tuple[int, int]] = set()
@@ -117,6 +123,10 @@ SMALL_FIELD = 0.6
 its line is print (see :func:`_small_fields`)."""
 
 
+def _key(row: ResultRow) -> tuple[int, int]:
+    return row.line, row.field
+
+
 def _encloses(a: ResultRow, b: ResultRow) -> bool:
     """Whether ``b`` (another row of ``a``'s field) has its centre inside ``a``'s box."""
     if b is a or (b.line, b.field) != (a.line, a.field):
@@ -134,14 +144,34 @@ def _small_fields(candidates: list[tuple[ResultRow, bool]], text: set[tuple[int,
     heights: dict[tuple[int, int], list[int]] = {}
     for row, _ in candidates:
         heights.setdefault((row.line, row.field), []).append(row.height)
+    # per line, how many glyphs of each height the fields that set the size hold: the
+    # median of the others is then the line's less a field's own (linear in the glyphs)
+    size = max((h for hs in heights.values() for h in hs), default=0) + 1
+    lines: dict[int, np.ndarray] = {}
+    for key, own in heights.items():
+        if key not in text:
+            counts = lines.setdefault(key[0], np.zeros(size, np.int64))
+            np.add.at(counts, own, 1)
     small = set()
     for key, own in heights.items():
-        others = [
-            h for other, hs in heights.items() if other[0] == key[0] and other != key and other not in text for h in hs
-        ]
-        if others and np.median(own) < SMALL_FIELD * np.median(others):
+        others = lines.get(key[0])
+        if others is None:
+            continue
+        if key not in text:
+            others = others.copy()
+            np.subtract.at(others, own, 1)
+        if others.sum() and np.median(own) < SMALL_FIELD * _median_of_counts(others):
             small.add(key)
     return small
+
+
+def _median_of_counts(counts: np.ndarray) -> float:
+    """The median of values 0, 1, 2... held ``counts[v]`` times each (as np.median gives it)."""
+    cumulative = np.cumsum(counts)
+    n = int(cumulative[-1])
+    low = int(np.searchsorted(cumulative, (n - 1) // 2 + 1))
+    high = int(np.searchsorted(cumulative, n // 2 + 1))
+    return (low + high) / 2
 
 
 UNSURE_DIGIT = 0.9
@@ -183,13 +213,16 @@ def _renumber(rows: list[ResultRow]) -> list[ResultRow]:
     """Renumber lines, fields and indices densely after rejected marks were dropped."""
     line_map: dict[int, int] = {}
     field_map: dict[tuple[int, int], int] = {}
+    fields_in_line: Counter[int] = Counter()
     counters: dict[tuple[int, int], int] = {}
     for row in rows:
         if row.line is None:
             continue
         new_line = line_map.setdefault(row.line, len(line_map) + 1)
-        fields_in_line = sum(1 for key in field_map if key[0] == new_line)
-        new_field = field_map.setdefault((new_line, row.field), fields_in_line + 1)
+        if (new_line, row.field) not in field_map:
+            fields_in_line[new_line] += 1
+            field_map[(new_line, row.field)] = fields_in_line[new_line]
+        new_field = field_map[(new_line, row.field)]
         counters[(new_line, new_field)] = counters.get((new_line, new_field), 0) + 1
         row.line, row.field, row.index = new_line, new_field, counters[(new_line, new_field)]
     return rows
