@@ -789,3 +789,25 @@ def test_a_comb_cell_mark_is_one_mark_and_no_letter():
     assert comb(x, tick, (4, 1.0), (1, 1.0), (5, 0.58)) == [4, 1, 5]
     assert comb(x, tick, (4, 1.0), (1, 1.0), (5, 0.58), boxed=False) == []
     assert comb(tick, x, (9, 1.0), tick) == []  # more marks than digits: a word, boxed or not
+
+
+def test_small_fields_are_those_a_field_by_field_comparison_finds():
+    from batchreader.read.fields import SMALL_FIELD, _small_fields
+    from batchreader.schema import ResultRow
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        rows = [
+            (ResultRow(file="p", page=1, line=int(rng.integers(1, 4)), field=int(rng.integers(1, 6)),
+                       height=int(rng.integers(5, 60))), False)
+            for _ in range(int(rng.integers(1, 30)))
+        ]  # fmt: skip
+        keys = {(r.line, r.field) for r, _ in rows}
+        text = {k for k in keys if rng.random() < 0.2}
+        heights = {k: [r.height for r, _ in rows if (r.line, r.field) == k] for k in keys}
+        expected = set()
+        for key, own in heights.items():  # every field against all the others of its line
+            others = [h for k, hs in heights.items() if k[0] == key[0] and k != key and k not in text for h in hs]
+            if others and np.median(own) < SMALL_FIELD * np.median(others):
+                expected.add(key)
+        assert _small_fields(rows, text) == expected
