@@ -7,8 +7,8 @@ import numpy as np
 from skimage.morphology import skeletonize
 
 from batchreader.read.classes import NOT_A_DIGIT, TOUCHING
-from batchreader.read.normalize import MNIST_BOX, MNIST_SIZE
-from batchreader.training.augment import _fine_pen, augment_batch
+from batchreader.read.normalize import MNIST_BOX, MNIST_SIZE, to_mnist
+from batchreader.training.augment import _fine_pen, augment_batch, continental
 
 
 def _strokes(a: np.ndarray) -> tuple[int, float]:
@@ -69,3 +69,27 @@ def test_touching_samples_take_a_one_from_the_batch_in_the_share_asked(mnist_sub
     assert inked[1.0] == 1.0  # a 1 in every pair
     assert 0.35 <= inked[0.5] <= 0.65
     assert inked[0.0] <= 0.05  # by chance only: 1 digit in 128
+
+
+def _ink_in(a: np.ndarray, rows: slice) -> int:
+    return int((a[rows] > 0.5).sum())
+
+
+def test_continental_ones_get_a_flag_and_sevens_a_bar_in_the_writers_stroke(mnist_subset):
+    x, y = mnist_subset["x_test"], mnist_subset["y_test"]
+    rng = np.random.default_rng(4)
+    for label in (1, 7):
+        wider = joined = 0
+        for digit in x[y == label][:30]:
+            plain = digit.astype(np.float32) / 255.0
+            styled = continental(digit, label, rng)
+            assert styled.shape == (MNIST_SIZE, MNIST_SIZE) and styled.min() >= 0 and styled.max() <= 1
+            pieces, width = _strokes(styled)
+            joined += pieces <= _strokes(to_mnist(plain))[0]  # the flag or bar touches the digit
+            assert 0.5 * _strokes(plain)[1] <= width <= 2 * _strokes(plain)[1] + 1  # drawn as thick as the digit
+            # a 1's flag is more ink in its top third; a 7's bar in its middle
+            band = slice(4, 13) if label == 1 else slice(12, 20)
+            wider += _ink_in(styled, band) >= _ink_in(to_mnist(plain), band) + 5
+        assert wider >= 26 and joined >= 27
+    four = x[y == 4][0]
+    assert np.allclose(continental(four, 4, rng), four / 255.0)  # other digits as written

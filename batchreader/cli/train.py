@@ -35,6 +35,14 @@ from batchreader.cli.options import dpi_option, model_option
     help="Share of the digits drawn in the vendored handwriting faces instead of MNIST's (flagged 1s, open 4s).",
 )
 @click.option(
+    "--continental",
+    "continental_share",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of MNIST's 1s written with a flag and of its 7s with a bar across (as most of the world writes them).",
+)
+@click.option(
     "--corrections",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Fine-tune --model on a corrections CSV from the review report instead of training anew.",
@@ -58,6 +66,7 @@ def train(
     validation_size,
     touching_ones,
     font_share,
+    continental_share,
     corrections,
     scans,
     model,
@@ -93,6 +102,7 @@ def train(
         validation_size=validation_size,
         touching_ones=touching_ones,
         font_share=font_share,
+        continental_share=continental_share,
     )
     card = api.train(out, api.load_mnist(data), config, command=command, init=model)
     test = card["metrics"]["mnist_test"]

@@ -97,6 +97,9 @@ class TrainConfig:
     font_share: float = 0.0
     """Share of the digits drawn in a handwriting face instead of MNIST's hand (see
     :func:`batchreader.training.augment.make_font_digit`): the styles MNIST lacks."""
+    continental_share: float = 0.0
+    """Share of the 1s and 7s written with a flag or a bar (see
+    :func:`batchreader.training.augment.continental`)."""
     patience: int = 8
 
 
@@ -117,6 +120,7 @@ def _batches(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, seed: int):
             touching_share=cfg.touching_share,
             touching_ones=cfg.touching_ones,
             font_share=cfg.font_share,
+            continental_share=cfg.continental_share,
             not_a_digit=NOT_A_DIGIT,
             touching=TOUCHING,
         )
@@ -302,7 +306,12 @@ def _card(
             "broken strokes, blur, 1-bit threshold, shift, noise; class 'not-a-digit': generated marks "
             "(letters, X, ticks, dashes, scribbles, blots, box corners) and printed characters in DejaVu fonts; class "
             "'touching-digits': two or three training digits written overlapping"
-            + (f", a 1 among them in {cfg.touching_ones:.0%} of them" if cfg.touching_ones else ""),
+            + (f", a 1 among them in {cfg.touching_ones:.0%} of them" if cfg.touching_ones else "")
+            + (
+                f"; {cfg.continental_share:.0%} of the 1s flagged and of the 7s crossed"
+                if cfg.continental_share
+                else ""
+            ),
         },
         "metrics": {"mnist_test": scores.to_dict()},
     }
