@@ -210,3 +210,29 @@ def test_two_input_folders_with_a_page_of_one_name_are_told_apart(tmp_path, scan
     assert sorted(set(batchreader.read_results(out)["file"])) == ["batch1/page.png", "batch2/page.png"]
     batchreader.scan([tmp_path / "batch1"], out, jobs=1, force=True)  # one input: names as in its folder
     assert set(batchreader.read_results(out)["file"]) == {"page.png"}
+
+
+def test_a_disk_that_fills_during_the_write_leaves_the_old_results_and_no_temporary_file(folder, tmp_path, monkeypatch):
+    import errno
+
+    import pandas as pd
+
+    shutil.copy(folder / "good.png", folder / "second.png")
+    out = tmp_path / "r.csv"
+    out.write_text("an earlier run's results\n")
+    real_to_csv = pd.DataFrame.to_csv
+    calls = []
+
+    def fills_up(frame, *args, **kwargs):  # the first file's rows fit, the second's do not
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_to_csv(frame, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fills_up)
+    result = CliRunner().invoke(main, ["scan", str(folder), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == ExitCode.OUTPUT_ERROR
+    assert f"cannot write {out}: the disk is full" in result.output
+    assert "Traceback" not in result.output
+    assert out.read_text() == "an earlier run's results\n"
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -46,7 +47,7 @@ class AtomicOutput:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=suffix)
             os.close(fd)
         except OSError as exc:
-            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}", "choose a writable location") from exc
+            raise write_error(self.path, exc) from exc
         self.tmp = Path(tmp)
 
     def commit(self) -> None:
@@ -58,12 +59,21 @@ class AtomicOutput:
             os.replace(self.tmp, self.path)
         except OSError as exc:
             self.discard()
-            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+            raise write_error(self.path, exc) from exc
 
     def discard(self) -> None:
         """Remove the temporary file (after a failure)."""
         if not self.direct:
             self.tmp.unlink(missing_ok=True)
+
+
+def write_error(path: Path, exc: OSError) -> OutputError:
+    """The OutputError for an OSError met while writing ``path``, in plain words."""
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"cannot write {path}: the disk is full", "free some space and run again: the scan resumes")
+    if exc.errno == errno.EDQUOT:
+        return OutputError(f"cannot write {path}: over the disk quota", "free some space and run again")
+    return OutputError(f"cannot write {path}: {exc.strerror or exc}", "choose a writable location")
 
 
 def check_writable(path: Path | str) -> None:

@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from batchreader.io.atomic import write_error
 from batchreader.io.pages import InputFile
 from batchreader.schema import ResultRow
 
@@ -47,9 +48,12 @@ class Journal:
         self.done: dict[str, tuple[list[int], list[ResultRow]]] = {}
         if not force:
             self._load()
-        if not self.done:
-            self._start()
-        self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        try:
+            if not self.done:
+                self._start()
+            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
 
     def _load(self) -> None:
         if not self.path.is_file():
@@ -87,11 +91,17 @@ class Journal:
     def record(self, item: InputFile, rows: list[ResultRow]) -> None:
         """Append one finished file; flushed at once so a killed run keeps it."""
         entry = {"file": item.name, "signature": signature(item), "rows": [list(r.values()) for r in rows]}
-        self._fh.write(json.dumps(entry) + "\n")
-        self._fh.flush()
+        try:
+            self._fh.write(json.dumps(entry) + "\n")
+            self._fh.flush()
+        except OSError as exc:  # beside the output, so the output could not be written either
+            raise write_error(self.path, exc) from exc
 
     def close(self, complete: bool) -> None:
         """Close; remove the journal when the output it served is complete."""
-        self._fh.close()
+        try:
+            self._fh.close()
+        except OSError:  # its last lines are lost: a rerun reads those files again
+            log.warning("could not finish the journal %s", self.path)
         if complete:
             self.path.unlink(missing_ok=True)

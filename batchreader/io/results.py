@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from batchreader.io.atomic import AtomicOutput
+from batchreader.io.atomic import AtomicOutput, write_error
 from batchreader.schema import CONFIDENCE_DECIMALS, FIELD_COLUMNS, Status
 
 
@@ -17,17 +17,24 @@ class CsvStream:
         self._header = True
 
     def write(self, frame) -> None:
-        frame.to_csv(
-            self._fh,
-            index=False,
-            header=self._header,
-            float_format=f"%.{CONFIDENCE_DECIMALS}f",
-            lineterminator="\n",
-        )
+        try:
+            frame.to_csv(
+                self._fh,
+                index=False,
+                header=self._header,
+                float_format=f"%.{CONFIDENCE_DECIMALS}f",
+                lineterminator="\n",
+            )
+        except OSError as exc:  # a full disk, a quota, a vanished mount
+            raise write_error(self.output.path, exc) from exc
         self._header = False
 
     def commit(self) -> None:
-        self._fh.close()
+        try:
+            self._fh.close()  # the last buffer is written here
+        except OSError as exc:
+            self.output.discard()
+            raise write_error(self.output.path, exc) from exc
         self.output.commit()
 
     def discard(self) -> None:
