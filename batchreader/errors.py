@@ -31,6 +31,12 @@ class ExitCode(IntEnum):
     """A corrections file is malformed or does not match the results it is applied to."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C (128 + SIGINT), nothing half-written was left behind."""
+    TERMINATED = 143
+    """Stopped by SIGTERM (128 + SIGTERM), as by Ctrl-C: nothing half-written was left behind."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: raised where the program was, and unwound as Ctrl-C is."""
 
 
 class BatchreaderError(Exception):

@@ -7,13 +7,14 @@ the commands, so ``--help`` and ``--version`` answer at once.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import click
 
 from batchreader import __version__
 from batchreader.cli import review, scan, score, train
-from batchreader.errors import BatchreaderError, ExitCode
+from batchreader.errors import BatchreaderError, ExitCode, Terminated
 
 log = logging.getLogger("batchreader")
 
@@ -25,6 +26,10 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
 
 
 class _Group(click.Group):
@@ -39,9 +44,9 @@ class _Group(click.Group):
             if exc.hint:
                 click.echo(f"batchreader: hint: {exc.hint}", err=True)
             ctx.exit(int(exc.exit_code))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("batchreader: interrupted; no output was written (run the same command to resume)", err=True)
-            ctx.exit(int(ExitCode.INTERRUPTED))
+            ctx.exit(int(ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,6 +57,7 @@ class _Group(click.Group):
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Read handwritten digits off scanned documents, in bulk."""
     _configure_logging(verbose, quiet)
+    signal.signal(signal.SIGTERM, _terminate)
     ctx.obj = {"quiet": quiet, "verbose": verbose}
 
 

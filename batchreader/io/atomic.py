@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import stat
 import tempfile
@@ -44,7 +45,9 @@ class AtomicOutput:
             raise OutputError(f"output is not a regular file: {self.path}", "give a file name (or /dev/stdout)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=suffix)
+            _remove_stale(self.path, suffix)
+            prefix = f".{self.path.stem}.{os.getpid()}."
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=prefix, suffix=suffix)
             os.close(fd)
         except OSError as exc:
             raise write_error(self.path, exc) from exc
@@ -65,6 +68,21 @@ class AtomicOutput:
         """Remove the temporary file (after a failure)."""
         if not self.direct:
             self.tmp.unlink(missing_ok=True)
+
+
+def _remove_stale(path: Path, suffix: str) -> None:
+    """Remove the temporary files of ``path`` left by runs that were killed (their
+    names carry the process id that wrote them; one still running keeps its own)."""
+    for stale in path.parent.glob(f".{glob.escape(path.stem)}.*{suffix}"):
+        fields = stale.name[len(path.stem) + 2 :].split(".")
+        if not fields[0].isdigit() or int(fields[0]) == os.getpid():
+            continue
+        try:
+            os.kill(int(fields[0]), 0)  # signal 0: only asks whether the process exists
+        except PermissionError:  # it does, another user's
+            continue
+        except (ProcessLookupError, OverflowError):
+            stale.unlink(missing_ok=True)
 
 
 def write_error(path: Path, exc: OSError) -> OutputError:

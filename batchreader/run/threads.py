@@ -1,8 +1,11 @@
-"""One thread per worker process: OpenCV's and BLAS', so that N workers use N cores."""
+"""Worker processes: one OpenCV and one BLAS thread each, so that N workers use N cores,
+and none outlives the process that started it."""
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,8 +13,28 @@ import cv2
 
 
 def single_threaded() -> None:
-    """Worker set-up: one OpenCV thread per worker process, so N workers use N cores."""
+    """Worker set-up: one OpenCV thread per worker process, so N workers use N cores;
+    and the worker ends with the process that started it, even a killed one."""
     cv2.setNumThreads(1)
+    end_with_parent()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent() -> None:
+    """Ask the kernel to send this process SIGTERM when its parent dies (Linux; elsewhere
+    a worker notices at its next task): a scan killed with kill -9 leaves no workers."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -43,4 +43,10 @@ def map_files(
         n = len(files)
         with child_environment(ONE_THREAD):  # the workers start with the first task
             results = pool.map(func, files, *([arg] * n for arg in args), chunksize=1)
-        yield from results
+        try:
+            yield from results
+        except BaseException:  # Ctrl-C, SIGTERM, a failure: the files not yet read are not waited for
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list((pool._processes or {}).values()):  # no public way before Python 3.14
+                process.terminate()
+            raise
