@@ -36,3 +36,25 @@ def test_models_it_cannot_run_are_refused(tmp_path):
     broken.write_bytes(b"not a zip")
     with pytest.raises(ModelError, match="cannot read"):
         NumpyNet.load(broken)
+
+
+def _rezip(src, dst, config: bytes) -> None:
+    """Copy the .keras archive ``src`` to ``dst`` with another config.json."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            new.writestr(item.filename, config if item.filename == "config.json" else old.read(item.filename))
+
+
+def test_a_model_of_another_shape_or_size_is_refused_with_a_message(tmp_path):
+    src = default_model_path()
+    listed = tmp_path / "list.keras"
+    _rezip(src, listed, b"[1, 2, 3]")  # valid JSON, not a model's configuration
+    with pytest.raises(ModelError, match="not one this version can run"):
+        NumpyNet.load(listed)
+    huge = tmp_path / "huge.keras"
+    _rezip(src, huge, b"[" + b" " * (64 << 20) + b"]")  # 64 MB of JSON, a few KB compressed
+    assert huge.stat().st_size < 4 << 20
+    with pytest.raises(ModelError, match="over the 1,048,576 allowed"):
+        NumpyNet.load(huge)

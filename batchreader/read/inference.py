@@ -59,6 +59,11 @@ def _snake(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+MAX_MEMBER_BYTES = {"config.json": 1 << 20, "model.weights.h5": 256 << 20}
+"""The most of each member of a ``.keras`` file that is read (uncompressed): the
+shipped models' are 10 KB and 2-3 MB."""
+
+
 class NumpyNet:
     """A loaded model as a chain of NumPy operations; :meth:`logits` runs it."""
 
@@ -67,12 +72,20 @@ class NumpyNet:
 
     @classmethod
     def load(cls, path: Path) -> NumpyNet:
-        """Read a ``.keras`` file written by this project's training."""
+        """Read a ``.keras`` file written by this project's training; a file that is not
+        one (a damaged archive, a configuration of another shape, members larger than
+        MAX_MEMBER_BYTES allows) raises ModelError before more of it is read."""
         try:
             with zipfile.ZipFile(path) as archive:
+                for name, limit in MAX_MEMBER_BYTES.items():
+                    if archive.getinfo(name).file_size > limit:
+                        raise ModelError(
+                            f"model {path} is not one this version can run: its {name} is "
+                            f"{archive.getinfo(name).file_size:,} bytes, over the {limit:,} allowed"
+                        )
                 config = json.loads(archive.read("config.json"))
                 weights_file = io.BytesIO(archive.read("model.weights.h5"))
-        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ModelError(f"cannot read model {path}: {exc}") from exc
         import h5py
 
@@ -81,6 +94,8 @@ class NumpyNet:
                 return cls(_build(config, h5))
         except (KeyError, ValueError, OSError) as exc:
             raise ModelError(f"cannot read the weights of {path}: {exc}") from exc
+        except (TypeError, AttributeError, IndexError) as exc:  # a config.json of another shape
+            raise ModelError(f"model {path} is not one this version can run: {exc}") from exc
 
     def batched_logits(self, x: np.ndarray, batch_size: int, classes: int) -> np.ndarray:
         """Logits of ``x`` in calls of exactly ``batch_size`` (the last padded): an input's

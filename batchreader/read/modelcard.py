@@ -46,6 +46,10 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+MAX_CARD_BYTES = 1 << 20
+"""A card is a few KB; a larger one is not read."""
+
+
 def read_json_card(model_path: Path, required: tuple[str, ...]) -> dict[str, Any]:
     """Read the card of any model file (digit or field model), checking it has ``required`` keys."""
     path = card_path(model_path)
@@ -54,8 +58,10 @@ def read_json_card(model_path: Path, required: tuple[str, ...]) -> dict[str, Any
     if not path.is_file():
         raise ModelError(f"model card not found: {path}", "a model needs its JSON card beside it")
     try:
+        if path.stat().st_size > MAX_CARD_BYTES:
+            raise ModelError(f"model card {path} is {path.stat().st_size:,} bytes, over the {MAX_CARD_BYTES:,} allowed")
         card = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelError(f"model card {path} is not valid JSON: {exc}") from exc
     if not isinstance(card, dict):
         raise ModelError(f"model card {path} is not a JSON object")
