@@ -105,6 +105,31 @@ def test_corrections_that_match_nothing_are_refused(reviewed, tmp_path):
     assert "match no result row" in result.output
 
 
+def test_two_corrections_of_one_digit_that_disagree_are_refused_naming_their_lines(reviewed, tmp_path):
+    _, results, _, _ = reviewed
+    path, _ = _corrections(results, tmp_path, [("7", ""), ("3", "")])
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    twice = pd.concat([frame, frame.iloc[[0]].assign(corrected_digit="4")], ignore_index=True)
+    twice.to_csv(path, index=False)
+    argv = ["apply-corrections", str(results), str(path), "--out", str(tmp_path / "f.csv")]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == ExitCode.CORRECTIONS_ERROR
+    assert "lines 2, 4 correct the same digit" in result.output and "7 and 4" in result.output
+    assert not (tmp_path / "f.csv").exists()
+    pd.concat([frame, frame.iloc[[0]]]).to_csv(path, index=False)  # the same correction twice is one
+    assert apply_corrections(results, path, tmp_path / "f.csv") == 2
+
+
+def test_results_that_are_not_a_results_csv_are_refused(reviewed, tmp_path):
+    _, results, _, _ = reviewed
+    path, _ = _corrections(results, tmp_path, [("7", "")])
+    other = tmp_path / "other.csv"
+    other.write_text("name,amount\nrent,100\n")
+    result = CliRunner().invoke(main, ["apply-corrections", str(other), str(path), "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == ExitCode.CORRECTIONS_ERROR
+    assert "is not a batchreader results CSV" in result.output and "Traceback" not in result.output
+
+
 def test_scan_with_review_in_one_go(scans, tmp_path):
     out, report = tmp_path / "r.csv", tmp_path / "review.html"
     args = ["scan", str(scans / "clean.png"), "--out", str(out), "--review", str(report), "--threshold", "1.0"]

@@ -37,7 +37,17 @@ def read_corrections(path: Path | str) -> pd.DataFrame:
         except ValueError as exc:
             raise CorrectionsError(f"{path}: column {col} must hold whole numbers") from exc
     frame["corrected_digit"] = frame["corrected_digit"].str.lower()
-    return frame
+    lines = pd.Series(range(2, len(frame) + 2), index=frame.index)  # as a spreadsheet numbers them
+    for _, same in frame.groupby(KEY, sort=False):
+        if same["corrected_digit"].nunique() > 1:
+            first = same.iloc[0]
+            raise CorrectionsError(
+                f"{path}: lines {', '.join(str(lines[i]) for i in same.index)} correct the same digit "
+                f"({first['file']} page {first['page']} box {first['x']},{first['y']},{first['width']},"
+                f"{first['height']}) differently: {' and '.join(same['corrected_digit'])}",
+                "keep one correction of each digit",
+            )
+    return frame.drop_duplicates(KEY)
 
 
 def apply_corrections(results_path: Path | str, corrections_path: Path | str, out: Path | str) -> int:
@@ -49,7 +59,12 @@ def apply_corrections(results_path: Path | str, corrections_path: Path | str, ou
     """
     output = AtomicOutput(Path(out))
     try:
-        results = read_results(results_path)
+        try:
+            results = read_results(results_path)
+        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise CorrectionsError(
+                f"cannot read results {results_path}: {exc}", "give the CSV that scan wrote"
+            ) from exc
         corrections = read_corrections(corrections_path)
         rows = results[KEY].assign(_row=range(len(results)))
         for col in KEY[1:]:
