@@ -142,12 +142,13 @@ def test_a_review_report_that_cannot_be_written_stops_the_run_before_reading(fol
 
 
 def _pdf(count: int, media: tuple[int, int, int, int]) -> bytes:
-    """A minimal PDF of one blank page of ``media`` (points) whose page tree claims ``count`` pages."""
+    """A minimal PDF of one blank page of ``media`` (points) whose page tree claims ``count``
+    pages (with none at all for 0)."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count %d >>" % count,
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b"3 0 R" if count else b"", count),
         b"<< /Type /Page /Parent 2 0 R /MediaBox [%d %d %d %d] >>" % media,
-    ]
+    ][: 3 if count else 2]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -236,3 +237,22 @@ def test_a_disk_that_fills_during_the_write_leaves_the_old_results_and_no_tempor
     assert "Traceback" not in result.output
     assert out.read_text() == "an earlier run's results\n"
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
+
+
+def test_files_that_cannot_be_read_say_why_in_plain_words(folder, tmp_path):
+    good = (folder / "good.png").read_bytes()
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "text.png").write_bytes(b"this is not an image\n")
+    (folder / "cut.png").write_bytes(good[: len(good) // 2])
+    (folder / "text.pdf").write_bytes(b"this is not a PDF\n")
+    (folder / "none.pdf").write_bytes(_pdf(0, (0, 0, 612, 792)))
+    summary, rows = _scan(folder, tmp_path)
+    errors = dict(zip(rows[rows["status"] == "error"]["file"], rows[rows["status"] == "error"]["error"]))
+    assert errors == {
+        "cut.png": "the image is cut short: the file was not copied or downloaded whole",
+        "empty.png": "the file is empty",
+        "none.pdf": "the PDF has no pages",
+        "text.pdf": "not a PDF that can be read: the file is damaged, or not a PDF",
+        "text.png": "not an image that can be read: the file is damaged, or not the format its name says",
+    }
+    assert summary.exit_code == ExitCode.SOME_FILES_FAILED

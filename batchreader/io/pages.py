@@ -9,6 +9,7 @@ stopping the batch.
 from __future__ import annotations
 
 import logging
+import re
 import os
 import stat
 from collections.abc import Iterator
@@ -124,6 +125,9 @@ def read_pages(item: InputFile, dpi: float = PDF_DPI) -> Iterator[Page | PageFai
         yield PageFailure(item.name, None, item.problem)
         return
     try:
+        if item.path.stat().st_size == 0:
+            yield PageFailure(item.name, None, "the file is empty")
+            return
         if item.path.suffix.lower() in PDF_SUFFIXES:
             yield from _read_pdf(item, dpi)
         else:
@@ -134,8 +138,27 @@ def read_pages(item: InputFile, dpi: float = PDF_DPI) -> Iterator[Page | PageFai
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:300]
+    """What went wrong, in one line of plain words: the decoders' usual failures are
+    named by what they mean for the file; anything else by its exception."""
+    text = " ".join(str(exc).split())
+    name = type(exc).__name__
+    lowered = text.lower()
+    if name == "UnidentifiedImageError":
+        return "not an image that can be read: the file is damaged, or not the format its name says"
+    if name == "DecompressionBombError":
+        pixels = re.findall(r"\d+", text)
+        if len(pixels) >= 2:
+            return f"image too large: {int(pixels[0]):,} pixels, over the limit of {int(pixels[1]):,}"
+        return "image too large to read safely"
+    if "truncated" in lowered:
+        return "the image is cut short: the file was not copied or downloaded whole"
+    if name == "PdfiumError" and "password" in lowered:
+        return "the PDF is encrypted: give a copy without a password"
+    if name == "PdfiumError" and "load document (pdfium: success)" in lowered:  # PDFium's word for no pages
+        return "the PDF has no pages"
+    if name == "PdfiumError" and "load document" in lowered:
+        return "not a PDF that can be read: the file is damaged, or not a PDF"
+    return f"{name}: {text or name}"[:300]
 
 
 def _read_image(item: InputFile) -> Iterator[Page | PageFailure]:
@@ -195,6 +218,10 @@ def _read_pdf(item: InputFile, dpi: float) -> Iterator[Page | PageFailure]:
 
     pdf = pdfium.PdfDocument(str(item.path))
     total = len(pdf)
+    if total == 0:
+        pdf.close()
+        yield PageFailure(item.name, None, "the PDF has no pages")
+        return
     missing: list[int] = []  # the run of pages that could not be loaded: its first and last
 
     def missing_row() -> PageFailure:
