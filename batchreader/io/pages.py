@@ -9,8 +9,8 @@ stopping the batch.
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
