@@ -120,6 +120,7 @@ def read_results(path) -> object:
 
     frame = pd.read_csv(
         path,
+        encoding_errors="surrogateescape",  # file names that are not UTF-8, as CsvStream wrote them
         dtype={"file": "string", "status": "string", "error": "string"},
         keep_default_na=False,
         na_values={c: [""] for c in INTEGER_COLUMNS + FLOAT_COLUMNS},

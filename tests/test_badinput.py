@@ -256,3 +256,13 @@ def test_files_that_cannot_be_read_say_why_in_plain_words(folder, tmp_path):
         "text.png": "not an image that can be read: the file is damaged, or not the format its name says",
     }
     assert summary.exit_code == ExitCode.SOME_FILES_FAILED
+
+
+def test_a_file_name_that_is_not_utf8_is_written_as_its_own_bytes_and_read_back(folder, tmp_path):
+    name = os.fsdecode(b"caf\xe9.png")  # Latin-1, as an old file server names it
+    shutil.copy(folder / "good.png", folder / name)
+    summary, rows = _scan(folder, tmp_path)
+    assert summary.exit_code == ExitCode.OK
+    assert set(rows["file"]) == {"good.png", name}  # read back as the name the file system gave
+    assert b"caf\xe9.png," in (tmp_path / "r.csv").read_bytes()
+    assert list(rows[rows["file"] == name]["digit"]) == list(rows[rows["file"] == "good.png"]["digit"])

@@ -13,7 +13,9 @@ class CsvStream:
 
     def __init__(self, output: AtomicOutput) -> None:
         self.output = output
-        self._fh = open(output.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in commit/discard
+        # a file name that is not UTF-8 (bytes the file system allows) is written as its
+        # own bytes, and read back the same by read_results
+        self._fh = open(output.tmp, "w", encoding="utf-8", errors="surrogateescape", newline="")  # noqa: SIM115
         self._header = True
 
     def write(self, frame) -> None:

@@ -19,7 +19,7 @@ def read_corrections(path: Path | str) -> pd.DataFrame:
     """Read and check a corrections CSV (``schema.CORRECTION_COLUMNS``)."""
     path = Path(path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="surrogateescape")
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise CorrectionsError(f"cannot read corrections {path}: {exc}") from exc
     missing = [c for c in CORRECTION_COLUMNS if c not in frame.columns and c != "note"]
