@@ -266,3 +266,22 @@ def test_a_file_name_that_is_not_utf8_is_written_as_its_own_bytes_and_read_back(
     assert set(rows["file"]) == {"good.png", name}  # read back as the name the file system gave
     assert b"caf\xe9.png," in (tmp_path / "r.csv").read_bytes()
     assert list(rows[rows["file"] == name]["digit"]) == list(rows[rows["file"] == "good.png"]["digit"])
+
+
+def test_a_page_that_takes_too_long_is_an_error_row_and_the_batch_goes_on(folder, tmp_path):
+    import cv2
+    import numpy as np
+
+    marks = np.full((3000, 3000), 255, np.uint8)  # 10,000 rings: about ten seconds to read
+    for y in range(20, 3000, 30):
+        for x in range(20, 3000, 30):
+            cv2.circle(marks, (x, y), 6, 0, 2)
+    cv2.imwrite(str(folder / "marks.png"), marks)
+    out = tmp_path / "r.csv"
+    result = CliRunner().invoke(main, ["scan", str(folder), "--out", str(out), "--jobs", "1", "--page-timeout", "1"])
+    assert result.exit_code == ExitCode.SOME_FILES_FAILED
+    rows = batchreader.read_results(out)
+    error = rows[rows["file"] == "marks.png"]
+    assert list(error["status"]) == ["error"] and list(error["page"]) == [1]
+    assert error["error"].iloc[0].startswith("reading stopped after 1 s (--page-timeout)")
+    assert (rows[rows["file"] == "good.png"]["status"] == "ok").sum() > 20

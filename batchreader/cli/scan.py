@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from batchreader.cli.options import dpi_option, model_option, threshold_option
+from batchreader.defaults import PAGE_TIMEOUT
 
 
 @click.command()
@@ -36,6 +37,13 @@ from batchreader.cli.options import dpi_option, model_option, threshold_option
     help="page: pages of lines and fields; field: each image (each page) is one written number, such as a "
     "cheque amount; auto: a small image holding one line of ink is a field, anything else a page.",
 )
+@click.option(
+    "--page-timeout",
+    type=click.FloatRange(0, None),
+    default=PAGE_TIMEOUT,
+    show_default=True,
+    help="Seconds a page may take before it is given up as an error row (0: no limit).",
+)
 @click.pass_context
 def scan(
     ctx,
@@ -53,6 +61,7 @@ def scan(
     dask_workers,
     field_model,
     layout,
+    page_timeout,
 ) -> None:
     """Find and read every handwritten digit in INPUTS (files or folders) into a CSV."""
     from batchreader import api
@@ -75,6 +84,7 @@ def scan(
         field_model=field_model,
         layout=layout,
         review_out=review_out,
+        page_timeout=page_timeout or None,
     )
     if not quiet:
         click.echo(

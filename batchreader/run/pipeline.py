@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from batchreader.defaults import PDF_DPI
+from batchreader.defaults import PAGE_TIMEOUT, PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError
 from batchreader.io.atomic import AtomicOutput, check_outputs, check_writable
 from batchreader.io.journal import Journal
@@ -24,6 +24,7 @@ from batchreader.io.results import CsvStream, fields_frame
 from batchreader.read.fieldkind import FieldClassifier, not_numbers
 from batchreader.read.fields import page_rows
 from batchreader.read.reading import classify_glyphs
+from batchreader.run.threads import PageTimeout, time_limit
 from batchreader.run.workers import map_files
 from batchreader.schema import ResultRow, Status, rows_to_frame
 from batchreader.segment.glyphs import segment
@@ -59,12 +60,14 @@ def process_file(
     keep_rejected: bool,
     field_model: Path | None = None,
     layout: str = "auto",
+    page_timeout: float | None = PAGE_TIMEOUT,
 ) -> list[ResultRow]:
     """Read every page of one file: its result rows (runs in a worker).
 
     The models are loaded once per process (:meth:`Classifier.load` and
-    :meth:`FieldClassifier.load` keep them). A page that cannot be decoded or read
-    becomes an error row; a model that cannot be loaded stops the run.
+    :meth:`FieldClassifier.load` keep them). A page that cannot be decoded or read, or
+    takes longer than ``page_timeout`` seconds, becomes an error row; a model that
+    cannot be loaded stops the run.
     """
     from batchreader.read.classify import Classifier
 
@@ -76,7 +79,12 @@ def process_file(
             rows.append(ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=page.message))
             continue
         try:
-            rows.extend(read_page(page, classifier, keep_rejected, fields, layout))
+            with time_limit(page_timeout):
+                rows.extend(read_page(page, classifier, keep_rejected, fields, layout))
+        except PageTimeout as exc:
+            log.warning("%s page %d: %s", page.file, page.number, exc)
+            message = f"{exc}: the page holds too much to read in time (a larger --page-timeout reads it)"
+            rows.append(ResultRow(file=page.file, page=page.number, status=Status.ERROR.value, error=message))
         except Exception as exc:  # a page that breaks the reader is that page's error row
             log.exception("reading failed on %s page %d", page.file, page.number)
             rows.append(
@@ -159,13 +167,14 @@ def _process_all(
     dask_workers: int | None = None,
     field_model: Path | None = None,
     layout: str = "auto",
+    page_timeout: float | None = PAGE_TIMEOUT,
 ) -> Iterator[list[ResultRow]]:
     """Run :func:`process_file` over ``files``, yielding each file's rows in input order
     (in this process, in worker processes or on a Dask cluster: :func:`map_files`)."""
     yield from map_files(
         process_file,
         files,
-        (dpi, model, keep_rejected, field_model, layout),
+        (dpi, model, keep_rejected, field_model, layout, page_timeout),
         jobs=jobs,
         scheduler=scheduler,
         dask_workers=dask_workers,
@@ -179,7 +188,12 @@ def _progress(files: int, enabled: bool):
 
 
 def run_settings(
-    model: Path | None, field_model: Path | None, dpi: float, keep_rejected: bool, layout: str
+    model: Path | None,
+    field_model: Path | None,
+    dpi: float,
+    keep_rejected: bool,
+    layout: str,
+    page_timeout: float | None = PAGE_TIMEOUT,
 ) -> dict[str, object]:
     """What a run's results depend on besides its files, as its journal records it: a
     journal of other settings is not resumed. The models are checked against their cards."""
@@ -191,6 +205,7 @@ def run_settings(
         "dpi": dpi,
         "keep_rejected": keep_rejected,
         "layout": layout,
+        "page_timeout": page_timeout,
     }
 
 
@@ -209,6 +224,7 @@ def scan(
     field_model: Path | str | None = None,
     layout: str = "auto",
     review_out: Path | str | None = None,
+    page_timeout: float | None = PAGE_TIMEOUT,
 ) -> ScanSummary:
     """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
 
@@ -230,6 +246,8 @@ def scan(
         review_out: the review report the caller will write from ``out`` after the
             scan (:func:`batchreader.verify.report.build_review`): checked with the
             other outputs, before any page is read.
+        page_timeout: seconds a page may take before it is given up as an error row
+            (None or 0: no limit); see :data:`PAGE_TIMEOUT`.
 
     Raises:
         InputNotFoundError, ModelError, OutputError, OutputClashError (an output
@@ -257,7 +275,9 @@ def scan(
     complete = False
     summary = ScanSummary(files=len(files))
     try:
-        settings = run_settings(model_path, field_path, dpi, keep_rejected, layout)  # wrong models stop the run here
+        settings = run_settings(
+            model_path, field_path, dpi, keep_rejected, layout, page_timeout
+        )  # wrong models stop the run here
         journal = Journal(Path(out), settings, force=force)
         done = {item.name: journal.finished(item) for item in files}
         todo = [item for item in files if done[item.name] is None]
@@ -266,7 +286,18 @@ def scan(
             pages_done = digits_found = 0
             loop_started = time.monotonic()
             results = iter(
-                _process_all(todo, dpi, jobs, model_path, keep_rejected, scheduler, dask_workers, field_path, layout)
+                _process_all(
+                    todo,
+                    dpi,
+                    jobs,
+                    model_path,
+                    keep_rejected,
+                    scheduler,
+                    dask_workers,
+                    field_path,
+                    layout,
+                    page_timeout,
+                )
             )
             # files are written in input order as they finish: read ones from the
             # journal, new ones from the workers (which return them in order)
