@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -168,3 +169,15 @@ def test_ctrl_c_exits_130_and_keeps_the_old_output(scans, tmp_path, monkeypatch)
     assert "run the same command to resume" in result.output
     assert out.read_text() == "previous results"
     assert not list(tmp_path.glob(".r.*.part"))
+
+
+def test_verbosity_options_work_after_the_command_too(scans, tmp_path):
+    out = tmp_path / "r.csv"
+    quiet = CliRunner().invoke(main, ["scan", str(scans / "clean.png"), "--out", str(out), "-q"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.output == ""  # no summary, no log lines
+    loud = CliRunner().invoke(main, ["scan", str(scans / "clean.png"), "--out", str(out), "--force", "-v"])
+    assert loud.exit_code == 0, loud.output
+    assert logging.getLogger().level == logging.INFO  # -v, as before the command
+    summary = [line for line in loud.output.splitlines() if "digits (mean confidence" in line]
+    assert len(summary) == 1 and summary[0].startswith("1 file, 1 page, ")  # once, in English

@@ -61,6 +61,29 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.obj = {"quiet": quiet, "verbose": verbose}
 
 
+def _after_command(ctx: click.Context, param: click.Parameter, value) -> None:
+    """-v and -q given after the command: as if given before it."""
+    if not value:
+        return
+    root = ctx.find_root().obj
+    if param.name == "verbose":
+        root["verbose"] += value
+    else:
+        root["quiet"] = True
+    _configure_logging(root["verbose"], root["quiet"])
+
+
+def _verbosity_options() -> list[click.Option]:
+    return [
+        click.Option(
+            ["-v", "--verbose"], count=True, expose_value=False, callback=_after_command, help="As before the command."
+        ),
+        click.Option(
+            ["-q", "--quiet"], is_flag=True, expose_value=False, callback=_after_command, help="As before the command."
+        ),
+    ]
+
+
 for command in (
     scan.scan,
     review.review,
@@ -70,4 +93,5 @@ for command in (
     train.evaluate_model,
     score.score,
 ):
+    command.params.extend(_verbosity_options())
     main.add_command(command)

@@ -88,11 +88,15 @@ def scan(
     )
     if not quiet:
         click.echo(
-            f"{summary.files} files, {summary.pages} pages, {summary.digits} digits "
-            f"(mean confidence {summary.mean_confidence:.3f}), {summary.failed} failed "
-            f"-> {out} in {summary.seconds:.1f} s",
+            f"{_count(summary.files, 'file')}, {_count(summary.pages, 'page')}, {_count(summary.digits, 'digit')} "
+            f"(mean confidence {summary.mean_confidence:.3f}), {_count(summary.rejected, 'rejected mark')}, "
+            f"{summary.failed} failed -> {out} in {summary.seconds:.1f} s",
             err=True,
         )
     if review_out:
         api.review(out, inputs[0], review_out, threshold=threshold, dpi=dpi)
     ctx.exit(int(summary.exit_code))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

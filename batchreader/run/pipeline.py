@@ -329,7 +329,7 @@ def scan(
         if journal is not None:
             journal.close(complete)
     summary.seconds = time.monotonic() - started
-    log.info(
+    log.debug(  # the command line prints its own summary
         "%d files, %d pages, %d digits (mean confidence %.3f), %d rejected marks, %d failures in %.1f s",
         summary.files,
         summary.pages,
