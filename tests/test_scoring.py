@@ -1,6 +1,9 @@
 import pandas as pd
+import pytest
 
-from batchreader.verify.scoring import compare, errors
+import batchreader
+from batchreader.errors import BatchreaderError
+from batchreader.verify.scoring import compare, errors, score_files
 
 
 def _truth(*digits, **read):
@@ -31,3 +34,21 @@ def test_a_split_digit_leaves_a_piece_and_nothing_right_leaves_no_rows():
     # one half matches the 0 and is misread (both halves lie wholly inside it), the other is a piece
     assert sorted(split["kind"]) == ["misread", "piece"]
     assert errors(_found((0, 0, 40), (7, 70, 35)), truth).empty
+
+
+def test_a_reviewed_results_csv_serves_as_truth_and_scores_itself_perfectly(scans, tmp_path):
+    out = tmp_path / "r.csv"
+    batchreader.scan([scans], out, jobs=1)  # holds empty and ok rows (the PDF's blank page)
+    frame = batchreader.read_results(out)
+    assert "empty" in set(frame["status"])
+    agreement = score_files(out, out)
+    assert agreement.digit_accuracy == 1.0 and agreement.found_digits == agreement.true_digits
+
+
+def test_a_truth_without_its_columns_is_refused_saying_what_a_truth_holds(scans, tmp_path):
+    out = tmp_path / "r.csv"
+    batchreader.scan([scans / "clean.png"], out, jobs=1)
+    truth = tmp_path / "truth.csv"
+    truth.write_text("file,digit\nclean.png,3\n")
+    with pytest.raises(BatchreaderError, match="the truth lacks columns page, line"):
+        score_files(out, truth)

@@ -101,10 +101,31 @@ def found_digits(results):
     return results[results["status"].isin([Status.OK.value, Status.REVIEWED.value])]
 
 
+TRUTH_COLUMNS = ["file", "page", "line", "field", "index", "x", "y", "width", "height", "digit"]
+"""What a truth CSV holds, one row per written digit (as ``samples/ground_truth.csv``)."""
+
+
+def truth_digits(truth):
+    """The written digits of a truth DataFrame: a results CSV a person reviewed serves as
+    truth too, and then only its rows that hold a digit (``ok`` and ``reviewed``) count;
+    its ``empty``, ``error`` and ``rejected`` rows are not digits."""
+    missing = [c for c in TRUTH_COLUMNS if c not in truth.columns]
+    if missing:
+        raise ValueError(
+            f"the truth lacks columns {', '.join(missing)} (a truth CSV has {', '.join(TRUTH_COLUMNS)}: "
+            "one row per written digit)"
+        )
+    if "status" in truth.columns:
+        truth = truth[truth["status"].isin([Status.OK.value, Status.REVIEWED.value])]
+    truth = truth.dropna(subset=["digit", *BOX])
+    return truth.astype({c: "int64" for c in ["page", "line", "field", "digit", *BOX]})
+
+
 def compare(results, truth) -> Agreement:
     """Compare a results DataFrame (schema columns) with a truth DataFrame
-    (file, page, line, field, index, x, y, width, height, digit)."""
+    (:data:`TRUTH_COLUMNS`, see :func:`truth_digits`)."""
     found = found_digits(results)
+    truth = truth_digits(truth)
     matched = correct = exact_fields = true_fields = 0
     for (file, page), t in truth.groupby(["file", "page"], sort=True):
         r = found[(found["file"] == file) & (found["page"] == page)]
@@ -221,6 +242,7 @@ def errors(results, truth):
     import pandas as pd
 
     found = found_digits(results)
+    truth = truth_digits(truth)
     rows = []
     for (file, page), t in truth.groupby(["file", "page"], sort=True):
         r = found[(found["file"] == file) & (found["page"] == page)]
