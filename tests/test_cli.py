@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import click
 import pandas as pd
 from click.testing import CliRunner
 
@@ -181,3 +182,12 @@ def test_verbosity_options_work_after_the_command_too(scans, tmp_path):
     assert logging.getLogger().level == logging.INFO  # -v, as before the command
     summary = [line for line in loud.output.splitlines() if "digits (mean confidence" in line]
     assert len(summary) == 1 and summary[0].startswith("1 file, 1 page, ")  # once, in English
+
+
+def test_every_command_and_option_has_help_and_the_list_is_not_cut():
+    listing = CliRunner().invoke(main, ["--help"]).output.split("Commands:")[1]
+    assert "..." not in listing  # each command's summary whole
+    for name, command in main.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts[0]} has no help text"

@@ -9,10 +9,12 @@ import click
 from batchreader.cli.options import dpi_option, threshold_option
 
 
-@click.command()
+@click.command(short_help="Write the review report of the low-confidence digits.")
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--scans", required=True, type=click.Path(path_type=Path), help="The folder or file that was scanned.")
-@click.option("--out", "-o", default="review.html", show_default=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out", "-o", default="review.html", show_default=True, type=click.Path(path_type=Path), help="Report to write."
+)
 @threshold_option("List digits whose confidence is below this.")
 @dpi_option("PDF render resolution used by the scan.")
 @click.pass_context
@@ -27,7 +29,7 @@ def review(ctx, results, scans, out, threshold, dpi) -> None:
         )
 
 
-@click.command("apply-corrections")
+@click.command("apply-corrections", short_help="Apply a review's corrections to a results CSV.")
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Final results CSV to write.")

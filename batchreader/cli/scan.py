@@ -11,7 +11,7 @@ from batchreader.cli.options import dpi_option, model_option, threshold_option
 from batchreader.defaults import PAGE_TIMEOUT
 
 
-@click.command()
+@click.command(short_help="Read every handwritten digit in files and folders.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Results CSV to write.")
 @model_option()

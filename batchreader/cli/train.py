@@ -11,15 +11,34 @@ import click
 from batchreader.cli.options import dpi_option, model_option
 
 
-@click.command()
+@click.command(short_help="Train the digit classifier on MNIST.")
 @click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
-@click.option("--out", "-o", default="batchreader-cnn.keras", show_default=True, type=click.Path(path_type=Path))
-@click.option("--epochs", default=18, show_default=True, type=click.IntRange(1, None))
-@click.option("--batch-size", default=128, show_default=True, type=click.IntRange(8, None))
-@click.option("--learning-rate", default=2e-3, show_default=True, type=float)
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--out",
+    "-o",
+    default="batchreader-cnn.keras",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Model to write.",
+)
+@click.option(
+    "--epochs",
+    default=18,
+    show_default=True,
+    type=click.IntRange(1, None),
+    help="Most passes over MNIST (early stopping).",
+)
+@click.option("--batch-size", default=128, show_default=True, type=click.IntRange(8, None), help="Digits per step.")
+@click.option("--learning-rate", default=2e-3, show_default=True, type=float, help="Adam's step size.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the augmentation and the weights.")
 @click.option("--steps-per-epoch", type=click.IntRange(1, None), help="Limit steps per epoch (quick trial runs).")
-@click.option("--validation-size", default=5000, show_default=True, type=click.IntRange(1, None))
+@click.option(
+    "--validation-size",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, None),
+    help="Training digits held out for early stopping and calibration.",
+)
 @click.option(
     "--touching-ones",
     default=0.0,
@@ -113,7 +132,7 @@ def train(
     )
 
 
-@click.command("train-fields")
+@click.command("train-fields", short_help="Train the field model on generated fields.")
 @click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
 @click.option(
     "--out",
@@ -144,7 +163,7 @@ def train_fields(data, out, samples, epochs, seed) -> None:
     )
 
 
-@click.command("evaluate-model")
+@click.command("evaluate-model", short_help="Score a model on the MNIST test split.")
 @model_option()
 @click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
 @click.option(
