@@ -78,6 +78,13 @@ class OutputClashError(BatchreaderError):
     exit_code = ExitCode.USAGE
 
 
+class OutputFormatError(BatchreaderError):
+    """An output named for a format it is not written in (``r.json`` for a CSV), or a
+    stream where a file is needed: refused before anything is read."""
+
+    exit_code = ExitCode.USAGE
+
+
 class DataError(BatchreaderError):
     """Training or evaluation data cannot be loaded."""
 

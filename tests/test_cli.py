@@ -6,11 +6,13 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pandas as pd
 from click.testing import CliRunner
 
+import batchreader
 from batchreader import __version__
 from batchreader.cli import main
 from batchreader.errors import ExitCode
@@ -191,3 +193,27 @@ def test_every_command_and_option_has_help_and_the_list_is_not_cut():
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{name} {param.opts[0]} has no help text"
+
+
+def test_out_names_a_csv_in_a_folder_that_exists_or_stdout(scans, tmp_path):
+    image = str(scans / "clean.png")
+    wrong = CliRunner().invoke(main, ["scan", image, "--out", str(tmp_path / "r.json")])
+    assert wrong.exit_code == ExitCode.USAGE and "results are written as CSV" in wrong.output
+    typo = tmp_path / "reslts" / "r.csv"
+    missing = CliRunner().invoke(main, ["scan", image, "--out", str(typo)])
+    assert missing.exit_code == ExitCode.OUTPUT_ERROR and "does not exist" in missing.output
+    assert not typo.parent.exists()  # a typo is not a new folder
+    made = CliRunner().invoke(main, ["scan", image, "--out", str(typo), "--mkdir"])
+    assert made.exit_code == 0 and typo.is_file()
+    piped = subprocess.run(
+        [sys.executable, "-m", "batchreader", "-q", "scan", image, "--out", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(batchreader.__file__).parents[1])},  # this source tree
+    )
+    assert piped.stdout == typo.read_text()  # the same CSV, on stdout
+    assert not list(tmp_path.glob(".*journal")) and not (tmp_path / "-").exists()
+    review = CliRunner().invoke(main, ["scan", image, "--out", "-", "--review", str(tmp_path / "r.html")])
+    assert review.exit_code == ExitCode.USAGE and "not a stream" in review.output

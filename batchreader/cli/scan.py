@@ -13,7 +13,10 @@ from batchreader.defaults import PAGE_TIMEOUT
 
 @click.command(short_help="Read every handwritten digit in files and folders.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Results CSV to write.")
+@click.option(
+    "--out", "-o", required=True, type=click.Path(path_type=Path), help="Results CSV to write (- for stdout)."
+)
+@click.option("--mkdir", is_flag=True, help="Create the folder of --out (and --fields) if it does not exist.")
 @model_option()
 @dpi_option()
 @click.option("--jobs", "-j", type=click.IntRange(1, None), help="Worker processes (default: all cores).")
@@ -49,6 +52,7 @@ def scan(
     ctx,
     inputs,
     out,
+    mkdir,
     model,
     dpi,
     jobs,
@@ -85,6 +89,7 @@ def scan(
         layout=layout,
         review_out=review_out,
         page_timeout=page_timeout or None,
+        mkdir=mkdir,
     )
     if not quiet:
         click.echo(

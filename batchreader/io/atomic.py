@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from batchreader.errors import OutputClashError, OutputError
+from batchreader.errors import OutputClashError, OutputError, OutputFormatError
 
 STREAMS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr"})
 """Special files an output may name: written straight through, as a pipe is."""
@@ -92,6 +92,40 @@ def write_error(path: Path, exc: OSError) -> OutputError:
     if exc.errno == errno.EDQUOT:
         return OutputError(f"cannot write {path}: over the disk quota", "free some space and run again")
     return OutputError(f"cannot write {path}: {exc.strerror or exc}", "choose a writable location")
+
+
+STDOUT = Path("/dev/stdout")
+"""Where an output named ``-`` goes."""
+
+
+def is_stream(path: Path | str | None) -> bool:
+    """Whether ``path`` names one of :data:`STREAMS` (written straight to, never renamed)."""
+    return path is not None and (str(path) in STREAMS or os.path.realpath(path) in STREAMS)
+
+
+def check_csv_names(outputs: dict[str, Path | str | None], mkdir: bool = False) -> None:
+    """Refuse CSV outputs (by option name) named for another format, or in a folder that
+    does not exist unless ``mkdir`` (then create it): a typo is not a new folder, and a
+    file named ``.json`` that holds CSV is a trap."""
+    for option, path in outputs.items():
+        if path is None or is_stream(path):
+            continue
+        path = Path(path)
+        if path.is_dir():
+            raise OutputError(f"output is a folder: {path}", "give a file name")
+        if path.suffix.lower() != ".csv":
+            raise OutputFormatError(
+                f"{option} {path}: results are written as CSV", "name the file .csv (or - for stdout)"
+            )
+        if not path.parent.exists():
+            if not mkdir:
+                raise OutputError(
+                    f"{option} {path}: the folder {path.parent} does not exist", "create it, or give --mkdir"
+                )
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise write_error(path, exc) from exc
 
 
 def check_writable(path: Path | str) -> None:

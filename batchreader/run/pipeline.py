@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batchreader.defaults import PAGE_TIMEOUT, PDF_DPI
-from batchreader.errors import ExitCode, InputNotFoundError
-from batchreader.io.atomic import AtomicOutput, check_outputs, check_writable
+from batchreader.errors import ExitCode, InputNotFoundError, OutputFormatError
+from batchreader.io.atomic import STDOUT, AtomicOutput, check_csv_names, check_outputs, check_writable, is_stream
 from batchreader.io.journal import Journal
 from batchreader.io.pages import SUPPORTED_SUFFIXES, InputFile, Page, PageFailure, discover, read_pages
 from batchreader.io.results import CsvStream, fields_frame
@@ -225,6 +225,7 @@ def scan(
     layout: str = "auto",
     review_out: Path | str | None = None,
     page_timeout: float | None = PAGE_TIMEOUT,
+    mkdir: bool = False,
 ) -> ScanSummary:
     """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
 
@@ -248,6 +249,9 @@ def scan(
             other outputs, before any page is read.
         page_timeout: seconds a page may take before it is given up as an error row
             (None or 0: no limit); see :data:`PAGE_TIMEOUT`.
+        mkdir: create the folders of ``out`` and ``fields_out`` that do not exist
+            (otherwise a missing folder is an OutputError: a typo is not a new folder).
+            ``out`` (or ``fields_out``) ``-`` is stdout, written as it goes, with no journal.
 
     Raises:
         InputNotFoundError, ModelError, OutputError, OutputClashError (an output
@@ -259,8 +263,14 @@ def scan(
     files = discover([Path(p) for p in inputs])
     if not files:
         raise InputNotFoundError("no scans found in the inputs", "supported: " + " ".join(sorted(SUPPORTED_SUFFIXES)))
-    check_outputs({"--out": out, "--fields": fields_out, "--review": review_out}, [f.path for f in files])
+    out = STDOUT if str(out) == "-" else out
+    fields_out = STDOUT if fields_out is not None and str(fields_out) == "-" else fields_out
+    outputs = {"--out": out, "--fields": fields_out, "--review": review_out}
+    check_outputs(outputs, [f.path for f in files])
+    check_csv_names({k: v for k, v in outputs.items() if k != "--review"}, mkdir)
     if review_out is not None:
+        if is_stream(out):
+            raise OutputFormatError("--review reads the results back: give --out a file, not a stream")
         check_writable(review_out)
     jobs = max(1, jobs or os.cpu_count() or 1)
     model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
@@ -278,8 +288,9 @@ def scan(
         settings = run_settings(
             model_path, field_path, dpi, keep_rejected, layout, page_timeout
         )  # wrong models stop the run here
-        journal = Journal(Path(out), settings, force=force)
-        done = {item.name: journal.finished(item) for item in files}
+        # a stream (stdout) has no file beside it to keep a journal in: it is not resumed
+        journal = None if stream.output.direct else Journal(Path(out), settings, force=force)
+        done = {item.name: journal.finished(item) if journal else None for item in files}
         todo = [item for item in files if done[item.name] is None]
         with _progress(len(files), progress) as bar:
             bar.update(len(files) - len(todo))
@@ -305,7 +316,8 @@ def scan(
                 file_rows = done[item.name]
                 if file_rows is None:
                     file_rows = next(results)
-                    journal.record(item, file_rows)
+                    if journal is not None:
+                        journal.record(item, file_rows)
                     pages_done += len({row.page for row in file_rows})
                     digits_found += sum(row.status == Status.OK.value for row in file_rows)
                     rate = digits_found / max(1e-6, time.monotonic() - loop_started)
