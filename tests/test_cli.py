@@ -217,3 +217,28 @@ def test_out_names_a_csv_in_a_folder_that_exists_or_stdout(scans, tmp_path):
     assert not list(tmp_path.glob(".*journal")) and not (tmp_path / "-").exists()
     review = CliRunner().invoke(main, ["scan", image, "--out", "-", "--review", str(tmp_path / "r.html")])
     assert review.exit_code == ExitCode.USAGE and "not a stream" in review.output
+
+
+def test_the_fields_csv_reads_back_with_its_types_and_leading_zeros(tmp_path, mnist_subset):
+    import cv2
+    import numpy as np
+
+    from batchreader.training.pagesynth import digit_ink
+
+    x, y = mnist_subset["x_test"], mnist_subset["y_test"]
+    zeros = [i for i in range(len(y)) if y[i] == 0][:2]
+    eight = [i for i in range(len(y)) if y[i] == 8][:1]
+    page = np.full((400, 900), 250, np.uint8)
+    left = 150
+    for i in zeros + eight:  # "008", 70 px high
+        ink = digit_ink(x[i], 70, 1.0)
+        region = page[150 : 150 + ink.shape[0], left : left + ink.shape[1]]
+        np.minimum(region, (250 - 230 * ink).astype(np.uint8), out=region)
+        left += ink.shape[1] + 20
+    cv2.imwrite(str(tmp_path / "p.png"), page)
+    (tmp_path / "broken.png").write_bytes(b"not an image")  # an error row beside it
+    fields = tmp_path / "fields.csv"
+    batchreader.scan([tmp_path], tmp_path / "r.csv", fields_out=fields, jobs=1)
+    frame = batchreader.read_results(fields)
+    assert frame["value"].dtype == "string" and frame["page"].dtype == "Int64"
+    assert "008" in list(frame["value"])
