@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -145,6 +146,8 @@ def test_train_and_evaluate_commands(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert model.is_file() and model.with_suffix(".json").is_file()
+    accuracy = json.loads(model.with_suffix(".json").read_text())["metrics"]["mnist_test"]["accuracy"]
+    assert accuracy < 0.98 and "warning: " in result.output  # 20 steps make no model to scan with
     report = tmp_path / "report"
     result = runner.invoke(
         main, ["evaluate-model", "--model", str(model), "--data", str(SUBSET), "--report-dir", str(report)]

@@ -130,6 +130,16 @@ def train(
         f"ECE {test['expected_calibration_error']:.4f}, trained in {card['training']['seconds']:.0f} s",
         err=True,
     )
+    if test["accuracy"] < WEAK_MODEL:
+        click.echo(
+            f"batchreader: warning: {out} reads only {test['accuracy']:.1%} of MNIST's test digits right "
+            f"(the shipped model 99.6%): train longer (--epochs) before scanning with it",
+            err=True,
+        )
+
+
+WEAK_MODEL = 0.98
+"""MNIST test accuracy under which ``train`` warns that the model it wrote is not fit to scan with."""
 
 
 @click.command("train-fields", short_help="Train the field model on generated fields.")

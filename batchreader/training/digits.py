@@ -225,6 +225,7 @@ def train(
         epochs=cfg.epochs,
         validation_data=(x_val, y_val),
         callbacks=callbacks,
+        shuffle=False,  # the batches are drawn in random order already (Keras warns otherwise)
         verbose=2 if log.isEnabledFor(logging.INFO) else 0,
     )
     seconds = time.monotonic() - started
