@@ -173,3 +173,16 @@ def test_fine_tune_on_corrections(reviewed, tmp_path, monkeypatch):
     assert ft["accuracy_after"]["mnist_test"] > 0.95
     assert ft["accuracy_after"]["held_out"] >= 0.5
     assert batchreader.scan([folder / "clean.png"], tmp_path / "r.csv", model=out).digits > 30
+
+
+def test_fine_tuning_on_too_few_corrections_to_hold_out_says_so(reviewed, tmp_path):
+    from tests.conftest import SUBSET
+
+    folder, results, _, _ = reviewed
+    path, _ = _corrections(results, tmp_path, [("7", ""), ("3", ""), ("1", ""), ("x", "")])
+    out = tmp_path / "tuned.keras"
+    argv = ["train", "--corrections", str(path), "--scans", str(folder), "--data", str(SUBSET), "--out", str(out)]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    assert "held_out     none held out" in result.output and "nan" not in result.output
+    assert json.loads(out.with_suffix(".json").read_text())["fine_tuning"]["accuracy_after"]["held_out"] is None

@@ -108,7 +108,10 @@ def train(
         ft = card["fine_tuning"]
         for split in ("mnist_test", "held_out"):
             b, a = ft["accuracy_before"][split], ft["accuracy_after"][split]
-            click.echo(f"{split:<12} before {b:.4f}  after {a:.4f}")
+            if b is None or a is None:
+                click.echo(f"{split:<12} none held out (fewer than 5 corrections: all were trained on)")
+            else:
+                click.echo(f"{split:<12} before {b:.4f}  after {a:.4f}")
         click.echo(f"wrote {out} (fine-tuned on {ft['used_for_training']} corrections)", err=True)
         return
 

@@ -58,9 +58,10 @@ def corrected_digits(corrections, scans: Path, dpi: float = PDF_DPI) -> tuple[np
     return np.stack(images)[..., None].astype(np.float32), np.array(labels, np.int32)
 
 
-def _accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
+def _accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float | None:
+    """The share of ``x`` read as ``y``; None for no digits (too few corrections to hold any out)."""
     if len(x) == 0:
-        return float("nan")
+        return None
     return float((np.asarray(model.predict(x, batch_size=1024, verbose=0)).argmax(axis=1) == y).mean())
 
 
