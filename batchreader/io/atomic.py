@@ -34,7 +34,7 @@ class AtomicOutput:
 
     def __init__(self, path: Path | str, suffix: str = ".part") -> None:
         self.path = Path(path)
-        self.direct = os.path.realpath(self.path) in STREAMS or str(self.path) in STREAMS
+        self.direct = is_stream(self.path)
         if self.direct:
             self.tmp = self.path
             return
@@ -94,8 +94,9 @@ def write_error(path: Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {exc.strerror or exc}", "choose a writable location")
 
 
-STDOUT = Path("/dev/stdout")
-"""Where an output named ``-`` goes."""
+def output_path(path: Path | str | None) -> Path | None:
+    """An output as given, with ``-`` meaning stdout."""
+    return None if path is None else Path("/dev/stdout") if str(path) == "-" else Path(path)
 
 
 def is_stream(path: Path | str | None) -> bool:
@@ -134,29 +135,35 @@ def check_writable(path: Path | str) -> None:
     AtomicOutput(path).discard()
 
 
-def _same(a: Path, b: Path) -> bool:
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
+def _identities(path: Path) -> set:
+    """What makes two paths one file: the path with its links resolved, and the file's
+    device and inode when it exists (a hard link, a bind mount)."""
+    found: set = {os.path.realpath(path)}
     try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
+        st = path.stat()
+        found.add((st.st_dev, st.st_ino))
     except OSError:
-        return False
+        pass
+    return found
 
 
 def check_outputs(outputs: dict[str, Path | str | None], inputs: Iterable[Path]) -> None:
     """Refuse outputs (by option name, such as ``--out``) that name the same file as
     each other or as one of the ``inputs`` (the scan files to be read), through links
     too: raise OutputClashError before anything is read or written."""
-    named = [(option, Path(path)) for option, path in outputs.items() if path is not None]
-    named = [(option, path) for option, path in named if os.path.realpath(path) not in STREAMS]
-    for k, (option, path) in enumerate(named):
-        for other, other_path in named[k + 1 :]:
-            if _same(path, other_path):
-                raise OutputClashError(f"{option} and {other} name the same file: {path}", "give each its own file")
-    inputs = list(inputs)
+    named = [(option, Path(path)) for option, path in outputs.items() if path is not None and not is_stream(path)]
+    seen: dict = {}  # identity -> the option that named it
     for option, path in named:
-        for source in inputs:
-            if _same(path, source):
+        for identity in _identities(path):
+            if identity in seen:
                 raise OutputClashError(
-                    f"{option} names an input scan: {path}", "write the results to a file that is not being read"
+                    f"{seen[identity]} and {option} name the same file: {path}", "give each its own file"
+                )
+            seen[identity] = option
+    for source in inputs:  # each input's identities once, however many outputs
+        for identity in _identities(source):
+            if identity in seen:
+                raise OutputClashError(
+                    f"{seen[identity]} names an input scan: {source}",
+                    "write the results to a file that is not being read",
                 )

@@ -17,7 +17,14 @@ from pathlib import Path
 
 from batchreader.defaults import PAGE_TIMEOUT, PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError, OutputFormatError
-from batchreader.io.atomic import STDOUT, AtomicOutput, check_csv_names, check_outputs, check_writable, is_stream
+from batchreader.io.atomic import (
+    AtomicOutput,
+    check_csv_names,
+    check_outputs,
+    check_writable,
+    is_stream,
+    output_path,
+)
 from batchreader.io.journal import Journal
 from batchreader.io.pages import SUPPORTED_SUFFIXES, InputFile, Page, PageFailure, discover, read_pages
 from batchreader.io.results import CsvStream, fields_frame
@@ -263,8 +270,7 @@ def scan(
     files = discover([Path(p) for p in inputs])
     if not files:
         raise InputNotFoundError("no scans found in the inputs", "supported: " + " ".join(sorted(SUPPORTED_SUFFIXES)))
-    out = STDOUT if str(out) == "-" else out
-    fields_out = STDOUT if fields_out is not None and str(fields_out) == "-" else fields_out
+    out, fields_out = output_path(out), output_path(fields_out)
     outputs = {"--out": out, "--fields": fields_out, "--review": review_out}
     check_outputs(outputs, [f.path for f in files])
     check_csv_names({k: v for k, v in outputs.items() if k != "--review"}, mkdir)
@@ -285,9 +291,8 @@ def scan(
     complete = False
     summary = ScanSummary(files=len(files))
     try:
-        settings = run_settings(
-            model_path, field_path, dpi, keep_rejected, layout, page_timeout
-        )  # wrong models stop the run here
+        # wrong models stop the run here
+        settings = run_settings(model_path, field_path, dpi, keep_rejected, layout, page_timeout)
         # a stream (stdout) has no file beside it to keep a journal in: it is not resumed
         journal = None if stream.output.direct else Journal(Path(out), settings, force=force)
         done = {item.name: journal.finished(item) if journal else None for item in files}

@@ -116,7 +116,7 @@ def truth_digits(truth):
             "one row per written digit)"
         )
     if "status" in truth.columns:
-        truth = truth[truth["status"].isin([Status.OK.value, Status.REVIEWED.value])]
+        truth = found_digits(truth)
     truth = truth.dropna(subset=["digit", *BOX])
     return truth.astype({c: "int64" for c in ["page", "line", "field", "digit", *BOX]})
 
