@@ -6,7 +6,7 @@ The five that ``import batchreader`` offers are the public API:
   :class:`ScanSummary`: ``batchreader.scan(["scans"], "results.csv", fields_out="numbers.csv")``.
 - :func:`review` writes the HTML review report of a results CSV's low-confidence digits.
 - :func:`apply_corrections` applies the corrections exported from that report.
-- :func:`read_results` reads a results or fields CSV back with its types.
+- :func:`read_results` reads a results or fields file (CSV, JSON lines, workbook) back with its types.
 - :func:`train` trains the digit model on MNIST (:func:`load_mnist`, :class:`TrainConfig`)
   and writes it with its card.
 
@@ -17,9 +17,10 @@ change between releases.
 
 from __future__ import annotations
 
+from batchreader.io.results import read_results
 from batchreader.read.classify import Classifier
+from batchreader.read.modelcard import default_model_path, mnist_accuracy, read_card
 from batchreader.run.pipeline import ScanSummary, scan
-from batchreader.schema import read_results
 from batchreader.training.digits import TrainConfig, load_mnist, train
 from batchreader.training.evaluation import evaluate_on_mnist
 from batchreader.training.fieldtrain import train_fields
@@ -48,5 +49,11 @@ __all__ = [
     "fine_tune",
     "load_mnist",
     "score",
+    "shipped_mnist_accuracy",
     "train_fields",
 ]
+
+
+def shipped_mnist_accuracy() -> float | None:
+    """The MNIST test accuracy of the shipped digit model, by its card."""
+    return mnist_accuracy(read_card(default_model_path()))

@@ -19,3 +19,8 @@ page of 40,000 marks 50 s; a pathological page must not hold up a batch for ever
 REVIEW_THRESHOLD = 0.95
 """Digits with a calibrated confidence below this are flagged for review. On the
 shipped model's MNIST test run the digits above it are wrong about once in 10,000."""
+
+MODEL_ACCURACY_FLOOR = 0.99
+"""A digit model whose card records MNIST test accuracy under this is one ``scan``
+warns about (the shipped model reads 99.6%); ``train`` warns when a model it wrote
+reads MNIST worse than the shipped one."""

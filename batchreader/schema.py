@@ -115,35 +115,12 @@ def coerce_types(frame):
 
 
 FIELD_INTEGER_COLUMNS = ["page", "line", "field", "digits", "x", "y", "width", "height"]
+FIELD_FLOAT_COLUMNS = ["min_confidence"]
 
 
-def read_results(path) -> object:
-    """Read a results CSV written by batchreader, or a fields CSV (``scan --fields``),
-    checking its columns, with the schema's dtypes: integers stay integers beside error
-    rows (pandas' nullable ``Int64``), and a field's ``value`` stays a string, leading
-    zeros kept ("008")."""
-    import pandas as pd
-
-    with open(path, encoding="utf-8", errors="surrogateescape") as fh:
-        header = fh.readline().rstrip("\r\n").split(",")
-    if header == FIELD_COLUMNS:
-        frame = pd.read_csv(
-            path,
-            encoding_errors="surrogateescape",
-            dtype={"file": "string", "value": "string"},
-            keep_default_na=False,
-            na_values={c: [""] for c in [*FIELD_INTEGER_COLUMNS, "min_confidence"]},
-        )
-        frame = frame.astype({c: "Int64" for c in FIELD_INTEGER_COLUMNS} | {"min_confidence": "Float64"})
-        return frame[FIELD_COLUMNS]
-    frame = pd.read_csv(
-        path,
-        encoding_errors="surrogateescape",  # file names that are not UTF-8, as CsvStream wrote them
-        dtype={"file": "string", "status": "string", "error": "string"},
-        keep_default_na=False,
-        na_values={c: [""] for c in INTEGER_COLUMNS + FLOAT_COLUMNS},
-    )
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path} is not a batchreader results CSV: missing {', '.join(missing)}")
-    return coerce_types(frame)
+def coerce_field_types(frame):
+    """Give a fields frame (built or read back) the schema's dtypes: ``value`` a string."""
+    frame = frame.astype({c: "Int64" for c in FIELD_INTEGER_COLUMNS} | {c: "Float64" for c in FIELD_FLOAT_COLUMNS})
+    frame["file"] = frame["file"].astype("string")
+    frame["value"] = frame["value"].astype("string")
+    return frame[FIELD_COLUMNS]

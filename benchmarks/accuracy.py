@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 import batchreader
-from batchreader.schema import read_results
+from batchreader.io.results import read_results
 from batchreader.training.digits import TrainConfig, validation_split
-from batchreader.training.pagesynth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
-from batchreader.verify.scoring import compare
+from batchreader.training.pagesynth import STYLES, render_pages, save_scan, truth_rows
+from batchreader.verify.scoring import TRUTH_COLUMNS, compare
 
 PEN_AND_SCANNER = ["clean", "thin-pen", "marker", "blue-ink", "photo", "fax", "small-200dpi"]
 """Plain handwriting under every pen and scanner (thick and thin pens, blur, noise, JPEG,

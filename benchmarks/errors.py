@@ -25,7 +25,7 @@ import cv2
 import pandas as pd
 
 from batchreader.io.pages import InputFile, Page, read_pages
-from batchreader.schema import read_results
+from batchreader.io.results import read_results
 from batchreader.verify.scoring import BOX, KINDS, errors
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from batchreader.training.pagesynth import STYLES, TRUTH_COLUMNS, blank_page, render_pages, save_scan, truth_rows
+from batchreader.training.pagesynth import STYLES, blank_page, render_pages, save_scan, truth_rows
+from batchreader.verify.scoring import TRUTH_COLUMNS
 
 SAMPLES = [
     # file, style, pages, seed

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 import batchreader
-from batchreader.schema import read_results
+from batchreader.io.results import read_results
 from batchreader.training.stripsynth import render_strip
 
 

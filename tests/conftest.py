@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from batchreader.training.pagesynth import STYLES, TRUTH_COLUMNS, blank_page, render_pages, save_scan, truth_rows
+from batchreader.training.pagesynth import STYLES, blank_page, render_pages, save_scan, truth_rows
+from batchreader.verify.scoring import TRUTH_COLUMNS
 
 DATA = Path(__file__).parent / "data"
 SUBSET = DATA / "mnist_subset.npz"
@@ -51,3 +52,28 @@ def scans(tmp_path_factory, mnist_subset) -> Path:
 @pytest.fixture(scope="session")
 def scans_truth(scans) -> pd.DataFrame:
     return pd.read_csv(scans.parent / f"{scans.name}_truth.csv")
+
+
+@pytest.fixture
+def leading_zeros(tmp_path, mnist_subset) -> Path:
+    """A folder (``tmp_path/zeros``) of p.png, a page with the number "008" written in
+    MNIST digits 70 px high, and broken.png, a file that is no image (an error row)."""
+    import cv2
+
+    from batchreader.training.pagesynth import digit_ink
+
+    x, y = mnist_subset["x_test"], mnist_subset["y_test"]
+    zeros = [i for i in range(len(y)) if y[i] == 0][:2]
+    eight = [i for i in range(len(y)) if y[i] == 8][:1]
+    page = np.full((400, 900), 250, np.uint8)
+    left = 150
+    for i in zeros + eight:
+        ink = digit_ink(x[i], 70, 1.0)
+        region = page[150 : 150 + ink.shape[0], left : left + ink.shape[1]]
+        np.minimum(region, (250 - 230 * ink).astype(np.uint8), out=region)
+        left += ink.shape[1] + 20
+    folder = tmp_path / "zeros"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "p.png"), page)
+    (folder / "broken.png").write_bytes(b"not an image")
+    return folder

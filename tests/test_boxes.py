@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 import batchreader
-from batchreader.schema import read_results
+from batchreader.io.results import read_results
 from batchreader.segment.boxes import remove_boxes
 from batchreader.training.pagesynth import digit_ink
 

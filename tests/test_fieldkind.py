@@ -17,6 +17,7 @@ import pytest
 
 import batchreader
 from batchreader.errors import ModelError
+from batchreader.io.results import read_results
 from batchreader.read.fieldkind import (
     FIELD_CHANNELS,
     FIELD_CLASSES,
@@ -27,7 +28,6 @@ from batchreader.read.fieldkind import (
     default_field_model_path,
     to_field_input,
 )
-from batchreader.schema import read_results
 from batchreader.training.fonts import FONT_DIR, HELD_OUT, render_face
 from batchreader.training.pagesynth import digit_ink
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import batchreader
+from batchreader.io.results import read_results
 from batchreader.run.pipeline import FIELD_HEIGHT
-from batchreader.schema import read_results
 from batchreader.training.pagesynth import digit_ink
 from batchreader.training.stripsynth import render_strip
 

@@ -11,7 +11,8 @@ import pytest
 
 import batchreader
 from batchreader.errors import ExitCode, InputNotFoundError, ModelError, OutputError
-from batchreader.schema import COLUMNS, ResultRow, read_results
+from batchreader.io.results import read_results
+from batchreader.schema import COLUMNS, ResultRow
 from batchreader.verify.scoring import compare
 
 
@@ -213,7 +214,8 @@ def test_numbers_written_with_dashes_are_one_field_and_the_dashes_no_digits(tmp_
 
 def _read_style(tmp_path, mnist_subset, style: str, seeds: tuple[int, ...], pages: int):
     """Scan synthetic pages of one style (a multi-page TIFF per seed); their agreement with the truth."""
-    from batchreader.training.pagesynth import STYLES, TRUTH_COLUMNS, render_pages, save_scan, truth_rows
+    from batchreader.training.pagesynth import STYLES, render_pages, save_scan, truth_rows
+    from batchreader.verify.scoring import TRUTH_COLUMNS
 
     rows = []
     for seed in seeds:

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 import batchreader
 from batchreader.cli import main
 from batchreader.errors import CorrectionsError, ExitCode
-from batchreader.schema import CORRECTION_COLUMNS, read_results
+from batchreader.io.results import read_results
+from batchreader.schema import CORRECTION_COLUMNS
 from batchreader.verify.corrections import apply_corrections
 from batchreader.verify.report import build_review
 
@@ -127,7 +128,7 @@ def test_results_that_are_not_a_results_csv_are_refused(reviewed, tmp_path):
     other.write_text("name,amount\nrent,100\n")
     result = CliRunner().invoke(main, ["apply-corrections", str(other), str(path), "--out", str(tmp_path / "f.csv")])
     assert result.exit_code == ExitCode.CORRECTIONS_ERROR
-    assert "is not a batchreader results CSV" in result.output and "Traceback" not in result.output
+    assert "is not a batchreader results file" in result.output and "Traceback" not in result.output
 
 
 def test_scan_with_review_in_one_go(scans, tmp_path):

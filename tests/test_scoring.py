@@ -50,5 +50,5 @@ def test_a_truth_without_its_columns_is_refused_saying_what_a_truth_holds(scans,
     batchreader.scan([scans / "clean.png"], out, jobs=1)
     truth = tmp_path / "truth.csv"
     truth.write_text("file,digit\nclean.png,3\n")
-    with pytest.raises(BatchreaderError, match="the truth lacks columns page, line"):
+    with pytest.raises(BatchreaderError, match="the truth lacks columns page, x, y, width, height"):
         score_files(out, truth)

@@ -19,10 +19,26 @@ from batchreader.errors import BatchreaderError, ExitCode, Terminated
 log = logging.getLogger("batchreader")
 
 
+class _Formatter(logging.Formatter):
+    """The one format of every line on stderr, as the CLI's own errors have it:
+    ``batchreader: warning: ...``; with -vv, the module that logged it too."""
+
+    def __init__(self, debug: bool) -> None:
+        super().__init__()
+        self.debug = debug
+
+    def format(self, record: logging.LogRecord) -> str:
+        where = f"{record.name}: " if self.debug else ""
+        text = f"batchreader: {record.levelname.lower()}: {where}{record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_Formatter(debug=level <= logging.DEBUG))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -14,14 +14,26 @@ from batchreader.defaults import PAGE_TIMEOUT
 @click.command(short_help="Read every handwritten digit in files and folders.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--out", "-o", required=True, type=click.Path(path_type=Path), help="Results CSV to write (- for stdout)."
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Results file to write: .csv, .jsonl or .xlsx (- for stdout).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "xlsx"]),
+    help="Format of --out and --fields, whatever their names (default: by extension; stdout is CSV).",
 )
 @click.option("--mkdir", is_flag=True, help="Create the folder of --out (and --fields) if it does not exist.")
 @model_option()
 @dpi_option()
 @click.option("--jobs", "-j", type=click.IntRange(1, None), help="Worker processes (default: all cores).")
 @click.option("--keep-rejected", is_flag=True, help="Also write marks judged not to be digits (status=rejected).")
-@click.option("--fields", "fields_out", type=click.Path(path_type=Path), help="Also write one row per number.")
+@click.option(
+    "--fields", "fields_out", type=click.Path(path_type=Path), help="Also write one row per number (a file as --out)."
+)
 @click.option("--review", "review_out", type=click.Path(path_type=Path), help="Also write the review report (HTML).")
 @threshold_option("With --review: list digits below this confidence.")
 @click.option("--force", is_flag=True, help="Read everything again, ignoring the journal of an interrupted run.")
@@ -52,6 +64,7 @@ def scan(
     ctx,
     inputs,
     out,
+    fmt,
     mkdir,
     model,
     dpi,
@@ -90,17 +103,34 @@ def scan(
         review_out=review_out,
         page_timeout=page_timeout or None,
         mkdir=mkdir,
+        fmt=fmt,
     )
-    if not quiet:
-        click.echo(
-            f"{_count(summary.files, 'file')}, {_count(summary.pages, 'page')}, {_count(summary.digits, 'digit')} "
-            f"(mean confidence {summary.mean_confidence:.3f}), {_count(summary.rejected, 'rejected mark')}, "
-            f"{summary.failed} failed -> {out} in {summary.seconds:.1f} s",
-            err=True,
-        )
+    outputs = list(summary.outputs)
+    flagged = None
     if review_out:
-        api.review(out, inputs[0], review_out, threshold=threshold, dpi=dpi)
+        flagged = api.review(out, inputs[0], review_out, threshold=threshold, dpi=dpi).flagged
+        outputs.append(str(review_out))
+    if not quiet:
+        click.echo(summary_line(summary, flagged, outputs), err=True)
     ctx.exit(int(summary.exit_code))
+
+
+def summary_line(summary, flagged: int | None, outputs: list[str]) -> str:
+    """The one line a scan ends with: what was read, what was left, what was written."""
+    parts = [
+        _count(summary.files, "file"),
+        _count(summary.pages, "page"),
+        f"{_count(summary.digits, 'digit')} (mean confidence {summary.mean_confidence:.3f})",
+        _count(summary.fields, "field"),
+        _count(summary.rejected, "rejected mark"),
+    ]
+    if flagged is not None:
+        parts.append(f"{flagged} flagged for review")
+    if summary.skipped:
+        reasons = "; ".join(f"{n} {why}" for why, n in summary.skipped_reasons().items())
+        parts.append(f"{_count(len(summary.skipped), 'file')} skipped ({reasons})")
+    parts.append(f"{summary.failed} failed")
+    return f"{', '.join(parts)} -> {', '.join(outputs)} in {summary.seconds:.1f} s"
 
 
 def _count(n: int, noun: str) -> str:

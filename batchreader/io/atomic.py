@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from batchreader.errors import OutputClashError, OutputError, OutputFormatError
+from batchreader.errors import OutputClashError, OutputError
 
 STREAMS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr"})
 """Special files an output may name: written straight through, as a pipe is."""
@@ -104,20 +104,15 @@ def is_stream(path: Path | str | None) -> bool:
     return path is not None and (str(path) in STREAMS or os.path.realpath(path) in STREAMS)
 
 
-def check_csv_names(outputs: dict[str, Path | str | None], mkdir: bool = False) -> None:
-    """Refuse CSV outputs (by option name) named for another format, or in a folder that
-    does not exist unless ``mkdir`` (then create it): a typo is not a new folder, and a
-    file named ``.json`` that holds CSV is a trap."""
+def check_folders(outputs: dict[str, Path | str | None], mkdir: bool = False) -> None:
+    """Refuse outputs (by option name) that are folders, or in a folder that does not
+    exist unless ``mkdir`` (then create it): a typo is not a new folder."""
     for option, path in outputs.items():
         if path is None or is_stream(path):
             continue
         path = Path(path)
         if path.is_dir():
             raise OutputError(f"output is a folder: {path}", "give a file name")
-        if path.suffix.lower() != ".csv":
-            raise OutputFormatError(
-                f"{option} {path}: results are written as CSV", "name the file .csv (or - for stdout)"
-            )
         if not path.parent.exists():
             if not mkdir:
                 raise OutputError(

@@ -74,7 +74,9 @@ class Journal:
                 continue  # the line being written when the run was killed
             self.done[entry["file"]] = (entry["signature"], [ResultRow(*row) for row in entry["rows"]])
         if self.done:
-            log.info("resuming: %d files already done (journal %s)", len(self.done), self.path)
+            log.warning(
+                "resuming: %d files already done (journal %s; --force reads all again)", len(self.done), self.path
+            )
 
     def _start(self) -> None:
         self.done = {}

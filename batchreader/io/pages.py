@@ -60,8 +60,18 @@ class PageFailure:
     message: str
 
 
-def discover(inputs: list[Path]) -> list[InputFile]:
+SKIPS_LOGGED = 10
+"""Skipped files named one by one in the log; the rest are counted."""
+
+NOT_A_SCAN = "not a supported scan type"
+
+
+def discover(inputs: list[Path], skipped: list[tuple[Path, str]] | None = None) -> list[InputFile]:
     """Expand input paths into scan files, folders walked recursively in sorted order.
+
+    Files that are not scans (another type, a FIFO or a device) are left out; each is
+    added to ``skipped`` with why, when a list is given, and logged at WARNING (the
+    first :data:`SKIPS_LOGGED` of them, then how many more).
 
     A file is named in the results by its path relative to the folder given (a file
     given itself, by its name). With several inputs, names start with each input's
@@ -72,6 +82,13 @@ def discover(inputs: list[Path]) -> list[InputFile]:
         InputNotFoundError: a path does not exist.
     """
     found: list[InputFile] = []
+    skipped = [] if skipped is None else skipped
+
+    def skip(path: Path, why: str) -> None:
+        skipped.append((path, why))
+        if len(skipped) <= SKIPS_LOGGED:
+            log.warning("skipping %s: %s", path, why)
+
     roots = [Path(raw) for raw in inputs]
     common = os.path.commonpath([os.path.abspath(r.parent) for r in roots]) if len(roots) > 1 else None
     for root in roots:
@@ -82,7 +99,7 @@ def discover(inputs: list[Path]) -> list[InputFile]:
             if root.suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(InputFile(root, prefix or root.name))
             else:
-                log.warning("skipping %s: not a supported scan type", root)
+                skip(root, NOT_A_SCAN)
             continue
         in_folder = []
 
@@ -99,7 +116,7 @@ def discover(inputs: list[Path]) -> list[InputFile]:
                 if name.startswith("."):
                     continue
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    log.info("skipping %s: not a supported scan type", path)
+                    skip(path, NOT_A_SCAN)
                     continue
                 relative = path.relative_to(root).as_posix()
                 try:
@@ -109,13 +126,15 @@ def discover(inputs: list[Path]) -> list[InputFile]:
                     in_folder.append(InputFile(path, relative, f"cannot open: {exc.strerror or exc}"))
                     continue
                 if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
-                    log.warning("skipping %s: not a regular file", path)
+                    skip(path, "not a regular file")
                     continue
                 in_folder.append(InputFile(path, relative))
         if prefix:
             in_folder = [InputFile(f.path, f"{prefix}/{f.name}", f.problem) for f in in_folder]
         # sorted by the name written to the CSV, so the order never depends on the file system
         found.extend(sorted(in_folder, key=lambda f: f.name))
+    if len(skipped) > SKIPS_LOGGED:
+        log.warning("skipped %d more files that are not scans", len(skipped) - SKIPS_LOGGED)
     return found
 
 

@@ -89,6 +89,11 @@ def verify_model(model_path: Path) -> dict[str, Any]:
     return card
 
 
+def mnist_accuracy(card: dict[str, Any]) -> float | None:
+    """The MNIST test accuracy a model's card records (None for a card without it)."""
+    return ((card.get("metrics") or {}).get("mnist_test") or {}).get("accuracy")
+
+
 def check_sha256(model_path: Path, card: dict[str, Any]) -> None:
     """Raise :class:`ModelError` unless ``model_path`` has the sha256 its card records."""
     actual = sha256_file(model_path)

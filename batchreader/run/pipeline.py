@@ -12,22 +12,15 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from batchreader.defaults import PAGE_TIMEOUT, PDF_DPI
+from batchreader.defaults import MODEL_ACCURACY_FLOOR, PAGE_TIMEOUT, PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError, OutputFormatError
-from batchreader.io.atomic import (
-    AtomicOutput,
-    check_csv_names,
-    check_outputs,
-    check_writable,
-    is_stream,
-    output_path,
-)
+from batchreader.io.atomic import check_folders, check_outputs, check_writable, is_stream, output_path
 from batchreader.io.journal import Journal
 from batchreader.io.pages import SUPPORTED_SUFFIXES, InputFile, Page, PageFailure, discover, read_pages
-from batchreader.io.results import CsvStream, fields_frame
+from batchreader.io.results import fields_frame, open_writer, output_format
 from batchreader.read.fieldkind import FieldClassifier, not_numbers
 from batchreader.read.fields import page_rows
 from batchreader.read.reading import classify_glyphs
@@ -46,10 +39,37 @@ class ScanSummary:
     files: int = 0
     pages: int = 0
     digits: int = 0
+    fields: int = 0
     rejected: int = 0
     failed: int = 0
     confidence_sum: float = 0.0
     seconds: float = 0.0
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    """Files in the inputs that were not read, with why (not a scan type, not a regular file)."""
+    outputs: list[str] = field(default_factory=list)
+    """The files written (``-`` for stdout)."""
+
+    def skipped_reasons(self) -> dict[str, int]:
+        """How many files were skipped for each reason."""
+        reasons: dict[str, int] = {}
+        for _, why in self.skipped:
+            reasons[why] = reasons.get(why, 0) + 1
+        return reasons
+
+    def figures(self) -> dict[str, object]:
+        """The run's figures by name, as a workbook's summary sheet holds them."""
+        return {
+            "files": self.files,
+            "pages": self.pages,
+            "digits": self.digits,
+            "fields": self.fields,
+            "mean confidence": round(self.mean_confidence, 4),
+            "rejected marks": self.rejected,
+            "failed": self.failed,
+            "skipped files": len(self.skipped),
+            **{f"skipped: {why}": n for why, n in self.skipped_reasons().items()},
+            "seconds": round(self.seconds, 1),
+        }
 
     @property
     def mean_confidence(self) -> float:
@@ -204,10 +224,21 @@ def run_settings(
 ) -> dict[str, object]:
     """What a run's results depend on besides its files, as its journal records it: a
     journal of other settings is not resumed. The models are checked against their cards."""
-    from batchreader.read.modelcard import default_model_path, verify_model
+    from batchreader.read.modelcard import default_model_path, mnist_accuracy, read_card, verify_model
 
+    path = model or default_model_path()
+    card = verify_model(path)
+    accuracy = mnist_accuracy(card)
+    if accuracy is not None and accuracy < MODEL_ACCURACY_FLOOR:
+        log.warning(
+            "the model %s reads only %.1f%% of MNIST's test digits right, by its card (the shipped model %.1f%%): "
+            "expect many misread digits",
+            path,
+            100 * accuracy,
+            100 * (mnist_accuracy(read_card(default_model_path())) or 0),
+        )
     return {
-        "model_sha256": verify_model(model or default_model_path())["sha256"],
+        "model_sha256": card["sha256"],
         "field_model_sha256": FieldClassifier.load(field_model).card["sha256"],
         "dpi": dpi,
         "keep_rejected": keep_rejected,
@@ -233,12 +264,15 @@ def scan(
     review_out: Path | str | None = None,
     page_timeout: float | None = PAGE_TIMEOUT,
     mkdir: bool = False,
+    fmt: str | None = None,
 ) -> ScanSummary:
-    """Read every handwritten digit in ``inputs`` and write the results CSV to ``out``.
+    """Read every handwritten digit in ``inputs`` and write the results to ``out``.
 
     Args:
         inputs: files and folders (walked recursively, sorted).
-        out: results CSV; written atomically, replaced only when the run completes.
+        out: results file, CSV, JSON lines or an Excel workbook by its extension (see
+            :mod:`batchreader.io.results`); written atomically, replaced only when the
+            run completes.
         model: ``.keras`` model with its card; default the shipped model.
         dpi: resolution at which PDF pages are rendered.
         jobs: worker processes for decoding and segmentation (default: all cores).
@@ -259,6 +293,8 @@ def scan(
         mkdir: create the folders of ``out`` and ``fields_out`` that do not exist
             (otherwise a missing folder is an OutputError: a typo is not a new folder).
             ``out`` (or ``fields_out``) ``-`` is stdout, written as it goes, with no journal.
+        fmt: ``csv``, ``jsonl`` or ``xlsx`` for ``out`` and ``fields_out``, whatever
+            their names (by default the format each name gives).
 
     Raises:
         InputNotFoundError, ModelError, OutputError, OutputClashError (an output
@@ -267,13 +303,17 @@ def scan(
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     started = time.monotonic()
-    files = discover([Path(p) for p in inputs])
+    skipped: list[tuple[Path, str]] = []
+    files = discover([Path(p) for p in inputs], skipped)
     if not files:
         raise InputNotFoundError("no scans found in the inputs", "supported: " + " ".join(sorted(SUPPORTED_SUFFIXES)))
     out, fields_out = output_path(out), output_path(fields_out)
     outputs = {"--out": out, "--fields": fields_out, "--review": review_out}
     check_outputs(outputs, [f.path for f in files])
-    check_csv_names({k: v for k, v in outputs.items() if k != "--review"}, mkdir)
+    for option in ("--out", "--fields"):
+        if outputs[option] is not None:
+            output_format(outputs[option], fmt, option)
+    check_folders({k: v for k, v in outputs.items() if k != "--review"}, mkdir)
     if review_out is not None:
         if is_stream(out):
             raise OutputFormatError("--review reads the results back: give --out a file, not a stream")
@@ -281,15 +321,15 @@ def scan(
     jobs = max(1, jobs or os.cpu_count() or 1)
     model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
     field_path = Path(field_model).resolve() if field_model else None
-    stream = CsvStream(AtomicOutput(Path(out)))
+    stream = open_writer(out, fmt)
     try:
-        fields_stream = CsvStream(AtomicOutput(Path(fields_out))) if fields_out else None
+        fields_stream = open_writer(fields_out, fmt, kind="fields") if fields_out else None
     except BaseException:
         stream.discard()
         raise
     journal = None
     complete = False
-    summary = ScanSummary(files=len(files))
+    summary = ScanSummary(files=len(files), skipped=skipped)
     try:
         # wrong models stop the run here
         settings = run_settings(model_path, field_path, dpi, keep_rejected, layout, page_timeout)
@@ -330,12 +370,15 @@ def scan(
                     bar.update(1)
                 frame = rows_to_frame(file_rows)
                 stream.write(frame)
+                numbers = fields_frame(frame)
                 if fields_stream is not None:
-                    fields_stream.write(fields_frame(frame))
+                    fields_stream.write(numbers)
                 summarise(file_rows, summary)
+                summary.fields += len(numbers)
+        summary.seconds = time.monotonic() - started
         if fields_stream is not None:
-            fields_stream.commit()
-        stream.commit()
+            fields_stream.commit(summary.figures())
+        stream.commit(summary.figures())
         complete = True
     except BaseException:
         stream.discard()
@@ -346,16 +389,8 @@ def scan(
         if journal is not None:
             journal.close(complete)
     summary.seconds = time.monotonic() - started
-    log.debug(  # the command line prints its own summary
-        "%d files, %d pages, %d digits (mean confidence %.3f), %d rejected marks, %d failures in %.1f s",
-        summary.files,
-        summary.pages,
-        summary.digits,
-        summary.mean_confidence,
-        summary.rejected,
-        summary.failed,
-        summary.seconds,
-    )
+    summary.outputs = ["-" if is_stream(path) else str(path) for path in (out, fields_out) if path is not None]
+    log.debug("scan figures: %s", summary.figures())  # the command line prints its own summary
     return summary
 
 

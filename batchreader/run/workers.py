@@ -7,6 +7,8 @@ cores.
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -39,7 +41,20 @@ def map_files(
             yield func(item, *args)
         return
     context = get_context("spawn")  # not fork: a library caller may hold threads (TensorFlow's, BLAS')
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=single_threaded) as pool:
+    records = context.Queue()
+    listener = logging.handlers.QueueListener(records, _Forward())
+    listener.start()
+    try:
+        yield from _pool_map(func, files, args, jobs, context, records)
+    finally:
+        listener.stop()
+
+
+def _pool_map(func: Callable, files: list, args: tuple, jobs: int, context, records) -> Iterator[Any]:
+    level = logging.getLogger("batchreader").getEffectiveLevel()
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(records, level)
+    ) as pool:
         n = len(files)
         with child_environment(ONE_THREAD):  # the workers start with the first task
             results = pool.map(func, files, *([arg] * n for arg in args), chunksize=1)
@@ -50,3 +65,20 @@ def map_files(
             for process in list((pool._processes or {}).values()):  # no public way before Python 3.14
                 process.terminate()
             raise
+
+
+class _Forward(logging.Handler):
+    """Hands a worker's log record to this process's logger of the same name, so that
+    it is shown as this process's own are (one format, one level)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
+
+
+def _start_worker(records, level: int) -> None:
+    """Worker set-up: its log records go to the parent (through ``records``) at the
+    parent's level; see :func:`single_threaded` for the rest."""
+    root = logging.getLogger()
+    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    root.setLevel(level)
+    single_threaded()

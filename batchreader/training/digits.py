@@ -21,6 +21,7 @@ from batchreader.read.modelcard import card_path, read_card, sha256_file, write_
 from batchreader.training.evaluation import Scores, fit_temperature, score
 from batchreader.training.keras_env import import_keras
 from batchreader.training.model import build_model
+from batchreader.training.progress import epoch_progress
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,11 @@ def load_mnist(path: Path | None = None) -> Mnist:
             if missing:
                 raise DataError(f"{path} lacks {', '.join(missing)}", "expected the Keras mnist.npz layout")
             data = Mnist(*(npz[k] for k in MNIST_KEYS))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read {path}: {exc}") from exc
+    except (OSError, ValueError) as exc:  # NumPy's message would suggest unpickling a stranger's file
+        raise DataError(
+            f"cannot read {path}: it is not an .npz archive of arrays",
+            "pass --data PATH to an mnist.npz in the Keras layout (x_train, y_train, x_test, y_test)",
+        ) from exc
     for split in ("train", "test"):
         x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
         if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y) or len(x) == 0:
@@ -162,9 +166,11 @@ def train(
     config: TrainConfig | None = None,
     command: str | None = None,
     init: Path | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Train a model on ``data``, calibrate it, score it on the test split, and write
-    ``out`` (``.keras``) with its card. Returns the card.
+    ``out`` (``.keras``) with its card. Returns the card. Each epoch's figures are
+    logged at INFO; ``progress`` draws a bar per epoch on stderr too.
 
     From random weights, or from those of the model ``init`` (training it on, for
     instance a few epochs at a lower rate with another mix of samples; its card is
@@ -215,7 +221,8 @@ def train(
     callbacks = [
         keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=cfg.patience, restore_best_weights=True, min_delta=1e-4
-        )
+        ),
+        epoch_progress(progress),
     ]
     log.info("training on %d digits (%d validation), %d epochs of %d steps", len(x_tr), len(x_val), cfg.epochs, steps)
     started = time.monotonic()
@@ -226,7 +233,7 @@ def train(
         validation_data=(x_val, y_val),
         callbacks=callbacks,
         shuffle=False,  # the batches are drawn in random order already (Keras warns otherwise)
-        verbose=2 if log.isEnabledFor(logging.INFO) else 0,
+        verbose=0,  # Keras prints to stdout; epoch_progress writes to stderr
     )
     seconds = time.monotonic() - started
 

@@ -30,6 +30,7 @@ from batchreader.read.fieldkind import (
 from batchreader.read.modelcard import card_path, sha256_file, write_json_atomic
 from batchreader.training.digits import Mnist, TrainConfig, save_model_atomic, validation_split
 from batchreader.training.keras_env import import_keras
+from batchreader.training.progress import epoch_progress
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,10 @@ def train_fields(
     learning_rate: float = 2e-3,
     seed: int = 0,
     command: str | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
-    """Train the field model on ``samples`` generated fields and write ``out`` with its card."""
+    """Train the field model on ``samples`` generated fields and write ``out`` with its
+    card; ``progress`` draws a bar per epoch on stderr."""
     from batchreader.read.classify import softmax
     from batchreader.training.evaluation import fit_temperature
     from batchreader.training.fieldsynth import SHARES, field_set
@@ -135,7 +138,8 @@ def train_fields(
         batch_size=batch_size,
         epochs=epochs,
         validation_data=(x_val, y_val),
-        verbose=2 if log.isEnabledFor(logging.INFO) else 0,
+        callbacks=[epoch_progress(progress)],
+        verbose=0,  # Keras prints to stdout; epoch_progress writes to stderr
     )
     seconds = time.monotonic() - started
     val_logits = np.asarray(model.predict(x_val, batch_size=512, verbose=0))

@@ -27,6 +27,7 @@ from batchreader.segment.glyphs import masked_ink
 from batchreader.training.digits import Mnist, TrainConfig, parent_split, save_model_atomic, validation_split
 from batchreader.training.evaluation import fit_temperature, score
 from batchreader.training.model import load_keras_model
+from batchreader.training.progress import epoch_progress
 from batchreader.verify.corrections import NOT_A_DIGIT as CORRECTED_NOT_A_DIGIT
 from batchreader.verify.corrections import read_corrections
 
@@ -76,6 +77,7 @@ def fine_tune(
     seed: int = 1,
     mnist_digits: int = 12000,
     command: str | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Fine-tune ``model_path`` (default: the shipped model) on corrections; write ``out`` and its card."""
     from batchreader.training.keras_env import import_keras
@@ -109,7 +111,8 @@ def fine_tune(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     started = time.monotonic()
-    model.fit(x_fit, y_fit, batch_size=128, epochs=epochs, shuffle=True, verbose=0)
+    callbacks = [epoch_progress(progress)]
+    model.fit(x_fit, y_fit, batch_size=128, epochs=epochs, shuffle=True, verbose=0, callbacks=callbacks)
     seconds = time.monotonic() - started
     after = {"mnist_test": _accuracy(model, x_test, y_test), "held_out": _accuracy(model, x_c[hold], y_c[hold])}
     log.info("fine-tuned on %d corrections: before %s, after %s", len(fit_idx), before, after)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-TRUTH_COLUMNS = ["file", "page", "line", "field", "index", "x", "y", "width", "height", "digit"]
-
 
 @dataclass(frozen=True)
 class Style:

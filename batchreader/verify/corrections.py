@@ -8,8 +8,8 @@ import pandas as pd
 
 from batchreader.errors import CorrectionsError
 from batchreader.io.atomic import AtomicOutput
-from batchreader.io.results import write_frame
-from batchreader.schema import CORRECTION_COLUMNS, Status, read_results
+from batchreader.io.results import read_results, write_frame
+from batchreader.schema import CORRECTION_COLUMNS, Status
 
 KEY = ["file", "page", "x", "y", "width", "height"]
 NOT_A_DIGIT = "x"
@@ -63,7 +63,7 @@ def apply_corrections(results_path: Path | str, corrections_path: Path | str, ou
             results = read_results(results_path)
         except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise CorrectionsError(
-                f"cannot read results {results_path}: {exc}", "give the CSV that scan wrote"
+                f"cannot read results {results_path}: {exc}", "give the results file that scan wrote"
             ) from exc
         corrections = read_corrections(corrections_path)
         rows = results[KEY].assign(_row=range(len(results)))

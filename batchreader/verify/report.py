@@ -23,7 +23,8 @@ from batchreader.defaults import PDF_DPI, REVIEW_THRESHOLD
 from batchreader.errors import InputNotFoundError
 from batchreader.io.atomic import AtomicOutput
 from batchreader.io.pages import InputFile, Page, read_pages
-from batchreader.schema import CORRECTION_COLUMNS, Status, read_results
+from batchreader.io.results import read_results
+from batchreader.schema import CORRECTION_COLUMNS, Status
 
 log = logging.getLogger(__name__)
 

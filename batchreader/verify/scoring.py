@@ -102,23 +102,32 @@ def found_digits(results):
 
 
 TRUTH_COLUMNS = ["file", "page", "line", "field", "index", "x", "y", "width", "height", "digit"]
-"""What a truth CSV holds, one row per written digit (as ``samples/ground_truth.csv``)."""
+"""What a truth CSV holds, one row per written digit (as ``samples/ground_truth.csv``);
+see :data:`REQUIRED_TRUTH` for the columns it cannot do without."""
+
+REQUIRED_TRUTH = ["file", "page", "x", "y", "width", "height", "digit"]
+"""The columns a truth must have: digits are matched by box. Without ``line`` and
+``field`` a truth's fields are not known, and only digits are scored; with ``field``
+alone, a field is its number within the page."""
+
+FIELD_KEYS = ["line", "field"]
 
 
 def truth_digits(truth):
     """The written digits of a truth DataFrame: a results CSV a person reviewed serves as
     truth too, and then only its rows that hold a digit (``ok`` and ``reviewed``) count;
     its ``empty``, ``error`` and ``rejected`` rows are not digits."""
-    missing = [c for c in TRUTH_COLUMNS if c not in truth.columns]
+    missing = [c for c in REQUIRED_TRUTH if c not in truth.columns]
     if missing:
         raise ValueError(
-            f"the truth lacks columns {', '.join(missing)} (a truth CSV has {', '.join(TRUTH_COLUMNS)}: "
-            "one row per written digit)"
+            f"the truth lacks columns {', '.join(missing)} (a truth CSV has {', '.join(REQUIRED_TRUTH)}, and "
+            "line and field to score whole numbers: one row per written digit)"
         )
     if "status" in truth.columns:
         truth = found_digits(truth)
     truth = truth.dropna(subset=["digit", *BOX])
-    return truth.astype({c: "int64" for c in ["page", "line", "field", "digit", *BOX]})
+    keys = [c for c in FIELD_KEYS if c in truth.columns]
+    return truth.astype({c: "int64" for c in ["page", *keys, "digit", *BOX]})
 
 
 def compare(results, truth) -> Agreement:
@@ -126,6 +135,7 @@ def compare(results, truth) -> Agreement:
     (:data:`TRUTH_COLUMNS`, see :func:`truth_digits`)."""
     found = found_digits(results)
     truth = truth_digits(truth)
+    keys = [c for c in FIELD_KEYS if c in truth.columns]  # what tells the truth's fields apart
     matched = correct = exact_fields = true_fields = 0
     for (file, page), t in truth.groupby(["file", "page"], sort=True):
         r = found[(found["file"] == file) & (found["page"] == page)]
@@ -135,8 +145,10 @@ def compare(results, truth) -> Agreement:
         r_fields = list(zip(r["line"].to_numpy(), r["field"].to_numpy()))
         matched += len(pairs)
         correct += sum(int(t_digits[ti] == r_digits[ri]) for ti, ri in pairs.items())
-        t_positions = {}
-        for i, key in enumerate(zip(t["line"].to_numpy(), t["field"].to_numpy())):
+        if not keys:
+            continue
+        t_positions: dict = {}
+        for i, key in enumerate(zip(*(t[k].to_numpy() for k in keys))):
             t_positions.setdefault(key, []).append(i)
         for members in t_positions.values():
             true_fields += 1
@@ -257,18 +269,28 @@ def errors(results, truth):
     return pd.DataFrame(rows, columns=ERROR_COLUMNS)
 
 
+def read_truth(path: Path | str):
+    """A truth file: a results file a person reviewed (CSV, JSON lines or a workbook,
+    see :func:`truth_digits`), or a plain CSV of :data:`TRUTH_COLUMNS`."""
+    import pandas as pd
+
+    from batchreader.io.results import FORMATS, read_results
+
+    if FORMATS.get(Path(path).suffix.lower(), "csv") != "csv":
+        return read_results(path)
+    return pd.read_csv(path, encoding_errors="surrogateescape")
+
+
 def score_files(results: Path | str, truth: Path | str, errors_out: Path | str | None = None) -> Agreement:
     """Compare the results CSV ``results`` with the truth CSV ``truth``; with
     ``errors_out``, also write every error there (see :func:`errors`)."""
-    import pandas as pd
 
     from batchreader.io.atomic import AtomicOutput
-    from batchreader.io.results import write_frame
-    from batchreader.schema import read_results
+    from batchreader.io.results import read_results, write_frame
 
     output = AtomicOutput(Path(errors_out)) if errors_out else None
     try:
-        found, true = read_results(results), pd.read_csv(truth)
+        found, true = read_results(results), read_truth(truth)
         agreement = compare(found, true)
         wrong = errors(found, true) if output else None
     except (ValueError, KeyError) as exc:
