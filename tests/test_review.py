@@ -187,3 +187,70 @@ def test_fine_tuning_on_too_few_corrections_to_hold_out_says_so(reviewed, tmp_pa
     assert result.exit_code == 0, result.output
     assert "held_out     none held out" in result.output and "nan" not in result.output
     assert json.loads(out.with_suffix(".json").read_text())["fine_tuning"]["accuracy_after"]["held_out"] is None
+
+
+def test_the_run_record_tells_review_where_the_scans_are_and_their_dpi(scans, tmp_path):
+    folder = tmp_path / "scans"
+    shutil.copytree(scans, folder)
+    results = tmp_path / "r.csv"
+    batchreader.scan([folder], results, jobs=1, dpi=200)
+    record = json.loads((tmp_path / "r.csv.run.json").read_text())
+    assert record["settings"]["dpi"] == 200 and record["version"] == batchreader.__version__
+    clean = next(e for e in record["inputs"] if e["name"] == "clean.png")
+    assert clean["size"] == (folder / "clean.png").stat().st_size and len(clean["sha256"]) == 64
+    report = tmp_path / "review.html"
+    summary = build_review(results, None, report, threshold=0.999)  # no --scans, no --dpi
+    frame = read_results(results)
+    assert (
+        summary.flagged
+        == len(_data(report)["items"])
+        == int(((frame["status"] == "ok") & (frame["confidence"] < 0.999)).sum())
+    )
+    pdf_items = [it for it in _data(report)["items"] if it["file"] == "pencil.pdf"]
+    assert pdf_items  # cut at the scan's 200 dpi: at 300 the boxes would fall beside the digits
+    assert all(_ink_in(it["crop"]) for it in pdf_items)
+    build_review(results, None, report, threshold=0.999, dpi=300)
+    assert not all(_ink_in(it["crop"]) for it in _data(report)["items"] if it["file"] == "pencil.pdf")
+
+
+def _ink_in(uri: str) -> bool:
+    """Whether a crop of the report holds a digit's ink in its middle (not blank paper)."""
+    import base64
+
+    import cv2
+
+    png = np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), np.uint8)
+    gray = cv2.imdecode(png, cv2.IMREAD_GRAYSCALE)
+    h, w = gray.shape
+    return int(gray[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].min()) < 160
+
+
+def test_review_refuses_scans_that_are_missing_or_changed_and_writes_nothing(scans, tmp_path):
+    folder = tmp_path / "scans"
+    shutil.copytree(scans, folder)
+    results = tmp_path / "r.csv"
+    batchreader.scan([folder], results, jobs=1)
+    report = tmp_path / "review.html"
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(folder / "clean.png", partial / "clean.png")
+    runner = CliRunner()
+    args = ["review", str(results), "--out", str(report), "--threshold", "0.999"]
+    missing = runner.invoke(main, [*args, "--scans", str(partial)])
+    assert missing.exit_code == ExitCode.INPUT_NOT_FOUND and "is not at" in missing.output
+    with open(folder / "fax.tif", "ab") as fh:  # the scan was changed since it was read
+        fh.write(b"\0")
+    changed = runner.invoke(main, args)
+    assert changed.exit_code == ExitCode.INPUT_NOT_FOUND and "changed since the scan" in changed.output
+    (tmp_path / "r.csv.run.json").unlink()  # results without a record: the folder must hold every scan still
+    unrecorded = runner.invoke(main, [*args, "--scans", str(partial)])
+    assert unrecorded.exit_code == ExitCode.INPUT_NOT_FOUND and "is not at" in unrecorded.output
+    nowhere = runner.invoke(main, args)
+    assert nowhere.exit_code == ExitCode.INPUT_NOT_FOUND and "pass --scans" in nowhere.output
+    truth = runner.invoke(main, ["review", str(tmp_path / "r.csv.bak"), "--scans", str(folder)])
+    assert truth.exit_code == ExitCode.USAGE  # Click: the file does not exist
+    (tmp_path / "truth.csv").write_text("file,page,x,y,width,height,digit\nclean.png,1,1,1,5,5,3\n")
+    truth = runner.invoke(main, ["review", str(tmp_path / "truth.csv"), "--scans", str(folder), "-o", str(report)])
+    assert truth.exit_code == ExitCode.INPUT_NOT_FOUND and "not a batchreader results file" in truth.output
+    assert truth.exception is None or isinstance(truth.exception, SystemExit)
+    assert not report.exists()

@@ -6,17 +6,25 @@ from pathlib import Path
 
 import click
 
-from batchreader.cli.options import dpi_option, threshold_option
+from batchreader.cli.options import threshold_option
 
 
 @click.command(short_help="Write the review report of the low-confidence digits.")
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--scans", required=True, type=click.Path(path_type=Path), help="The folder or file that was scanned.")
+@click.option(
+    "--scans",
+    type=click.Path(path_type=Path),
+    help="The folder or file that was scanned (default: where the run record beside RESULTS says).",
+)
 @click.option(
     "--out", "-o", default="review.html", show_default=True, type=click.Path(path_type=Path), help="Report to write."
 )
 @threshold_option("List digits whose confidence is below this.")
-@dpi_option("PDF render resolution used by the scan.")
+@click.option(
+    "--dpi",
+    type=click.IntRange(50, 1200),
+    help="PDF render resolution used by the scan (default: the run record's, else 300).",
+)
 @click.pass_context
 def review(ctx, results, scans, out, threshold, dpi) -> None:
     """Write an HTML report of the low-confidence digits in RESULTS, for a person to check."""

@@ -21,6 +21,7 @@ from batchreader.io.atomic import check_folders, check_outputs, check_writable, 
 from batchreader.io.journal import Journal
 from batchreader.io.pages import SUPPORTED_SUFFIXES, InputFile, Page, PageFailure, discover, read_pages
 from batchreader.io.results import fields_frame, open_writer, output_format
+from batchreader.io.runrecord import describe_input, new_record, write_record
 from batchreader.read.fieldkind import FieldClassifier, not_numbers
 from batchreader.read.fields import page_rows
 from batchreader.read.reading import classify_glyphs
@@ -48,6 +49,8 @@ class ScanSummary:
     """Files in the inputs that were not read, with why (not a scan type, not a regular file)."""
     outputs: list[str] = field(default_factory=list)
     """The files written (``-`` for stdout)."""
+    run_record: Path | None = None
+    """The run record written beside the results (see :mod:`batchreader.io.runrecord`)."""
 
     def skipped_reasons(self) -> dict[str, int]:
         """How many files were skipped for each reason."""
@@ -380,6 +383,14 @@ def scan(
             fields_stream.commit(summary.figures())
         stream.commit(summary.figures())
         complete = True
+        if not stream.output.direct:
+            record = new_record(
+                {**settings, "model": str(model_path or "shipped"), "field_model": str(field_path or "shipped")},
+                [describe_input(item.path, item.name) for item in files],
+                skipped,
+                {"results": str(out), "fields": None if fields_out is None else str(fields_out)},
+            )
+            summary.run_record = write_record(Path(out), record)
     except BaseException:
         stream.discard()
         if fields_stream is not None:

@@ -24,6 +24,7 @@ from batchreader.errors import InputNotFoundError
 from batchreader.io.atomic import AtomicOutput
 from batchreader.io.pages import InputFile, Page, read_pages
 from batchreader.io.results import read_results
+from batchreader.io.runrecord import check_scan, read_record
 from batchreader.schema import CORRECTION_COLUMNS, Status
 
 log = logging.getLogger(__name__)
@@ -110,27 +111,61 @@ def _histogram_svg(confidences: np.ndarray, threshold: float, bins: int = 20) ->
 
 def build_review(
     results_path: Path | str,
-    scans: Path | str,
+    scans: Path | str | None,
     out: Path | str,
     threshold: float = REVIEW_THRESHOLD,
-    dpi: float = PDF_DPI,
+    dpi: float | None = None,
 ) -> ReviewSummary:
     """Write the review report for ``results_path`` to ``out``.
 
+    Every flagged digit is in the report, or nothing is written: a scan that cannot be
+    found, cannot be read, or (by the run record's checksum) is not the file that was
+    read, stops the report with InputNotFoundError.
+
     Args:
-        results_path: a results CSV written by ``batchreader scan``.
+        results_path: a results file written by ``batchreader scan``.
         scans: the folder (or single file) that was scanned; crops are re-cut from it.
+            None: where the run record beside the results says the scans were.
         out: the HTML file to write (atomically).
         threshold: digits with confidence below it are listed.
-        dpi: the resolution PDFs were rendered at during the scan.
+        dpi: the resolution PDFs were rendered at during the scan; None: the run
+            record's (else the default).
     """
-    results_path, scans = Path(results_path), Path(scans)
-    if not scans.exists():
+    results_path = Path(results_path)
+    record = read_record(results_path)
+    recorded = {entry["name"]: entry for entry in (record or {}).get("inputs", [])}
+    scan_dpi = (record or {}).get("settings", {}).get("dpi")
+    if dpi is None:
+        dpi = scan_dpi or PDF_DPI
+    elif scan_dpi and dpi != scan_dpi:
+        log.warning("the scan read PDFs at %s dpi, the report cuts them at %s: their crops will miss", scan_dpi, dpi)
+    if scans is None and record is None:
+        raise InputNotFoundError(
+            f"no run record beside {results_path} says where the scans are", "pass --scans the folder that was scanned"
+        )
+    if scans is not None and not Path(scans).exists():
         raise InputNotFoundError(f"scans not found: {scans}", "pass the folder or file that was scanned")
-    root = scans.parent if scans.is_file() else scans
+    root = None if scans is None else Path(scans).parent if Path(scans).is_file() else Path(scans)
+
+    def located(name: str) -> Path:
+        """Where the scan of ``name`` is, checked against the run record."""
+        path = root / name if root is not None else Path(recorded[name]["path"]) if name in recorded else None
+        if path is None:
+            raise InputNotFoundError(f"the run record lists no scan {name}", "pass --scans the folder that was scanned")
+        if name in recorded:
+            check_scan(recorded[name], path)
+        elif not path.is_file():
+            raise InputNotFoundError(f"the scan {name} is not at {path}", "pass --scans the folder that was scanned")
+        return path
+
     output = AtomicOutput(Path(out))
     try:
-        results = read_results(results_path)
+        try:
+            results = read_results(results_path)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
+            raise InputNotFoundError(
+                f"cannot read results {results_path}: {exc}", "give the results file that scan wrote"
+            ) from exc
         digits = results[results["status"] == Status.OK.value]
         flagged = digits[digits["confidence"] < threshold].sort_values("confidence", kind="stable")
         # one grouping of all digits by number, not a scan of the whole table per flagged digit
@@ -138,10 +173,11 @@ def build_review(
         items = []
         for file, rows in flagged.groupby("file", sort=True):
             wanted = {int(p) for p in rows["page"]}
-            path = root / str(file)
+            path = located(str(file))
             for page in read_pages(InputFile(path, str(file)), dpi):
                 if not isinstance(page, Page) or page.number not in wanted:
                     continue
+                wanted.discard(page.number)
                 for idx, row in rows[rows["page"] == page.number].iterrows():
                     same_field = fields.get_group((file, page.number, row["line"], row["field"]))
                     item = {
@@ -153,6 +189,11 @@ def build_review(
                     }
                     item.update(crops_for(page, row, same_field))
                     items.append(item)
+            if wanted:
+                raise InputNotFoundError(
+                    f"page {min(wanted)} of {path} cannot be read, and holds flagged digits",
+                    "pass --scans the folder that was scanned",
+                )
         items.sort(key=lambda it: (it["confidence"], it["order"]))
         ok_pages = results[results["status"] != Status.ERROR.value][["file", "page"]].drop_duplicates()
         summary = ReviewSummary(
