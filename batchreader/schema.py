@@ -84,13 +84,32 @@ FIELD_COLUMNS: list[str] = [
 ]
 """Column order of the fields CSV (``scan --fields``): one row per written number."""
 
-CORRECTION_COLUMNS: list[str] = ["file", "page", "x", "y", "width", "height", "digit", "corrected_digit", "note"]
+CORRECTION_COLUMNS: list[str] = [
+    "file",
+    "page",
+    "x",
+    "y",
+    "width",
+    "height",
+    "digit",
+    "corrected_digit",
+    "note",
+    "reviewer",
+    "reviewed_at",
+]
 """Column order of a corrections CSV exported from the review report. ``corrected_digit``
 is 0-9, or ``x`` for a mark that is not a digit; rows are matched to results by
-file, page and box."""
+file, page and box. ``note``, ``reviewer`` and ``reviewed_at`` (ISO 8601) may be absent."""
+
+REVIEW_COLUMNS: list[str] = ["original_digit", "original_confidence", "reviewer", "reviewed_at", "note"]
+"""What final results (``apply-corrections``) hold after :data:`COLUMNS`: for a digit a
+person reviewed, what the machine read and how sure it was, who reviewed it, when, and
+their note (the row's ``digit`` is then the person's, with confidence 1 and no runner-up)."""
 
 INTEGER_COLUMNS = ["page", "line", "field", "index", "x", "y", "width", "height", "digit", "second_digit"]
 FLOAT_COLUMNS = ["confidence", "second_confidence"]
+REVIEW_INTEGER_COLUMNS = ["original_digit"]
+REVIEW_FLOAT_COLUMNS = ["original_confidence"]
 CONFIDENCE_DECIMALS = 4
 
 
@@ -103,15 +122,17 @@ def rows_to_frame(rows: list[ResultRow]):
 
 
 def coerce_types(frame):
-    """Give a results frame (built or read back) the schema's dtypes."""
-    for col in INTEGER_COLUMNS:
+    """Give a results frame (built or read back) the schema's dtypes; final results keep
+    their :data:`REVIEW_COLUMNS`."""
+    reviewed = all(c in frame.columns for c in REVIEW_COLUMNS)
+    for col in INTEGER_COLUMNS + (REVIEW_INTEGER_COLUMNS if reviewed else []):
         frame[col] = frame[col].astype("Int64")
-    for col in FLOAT_COLUMNS:
+    for col in FLOAT_COLUMNS + (REVIEW_FLOAT_COLUMNS if reviewed else []):
         frame[col] = frame[col].astype("Float64").round(CONFIDENCE_DECIMALS)
-    frame["file"] = frame["file"].astype("string")
-    frame["status"] = frame["status"].astype("string")
-    frame["error"] = frame["error"].fillna("").astype("string")
-    return frame[COLUMNS]
+    for col in ["file", "status", "error"] + (["reviewer", "reviewed_at", "note"] if reviewed else []):
+        frame[col] = frame[col].fillna("") if col in ("error", "reviewer", "reviewed_at", "note") else frame[col]
+        frame[col] = frame[col].astype("string")
+    return frame[COLUMNS + (REVIEW_COLUMNS if reviewed else [])]
 
 
 FIELD_INTEGER_COLUMNS = ["page", "line", "field", "digits", "x", "y", "width", "height"]

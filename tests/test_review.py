@@ -15,7 +15,7 @@ import batchreader
 from batchreader.cli import main
 from batchreader.errors import CorrectionsError, ExitCode
 from batchreader.io.results import read_results
-from batchreader.schema import CORRECTION_COLUMNS
+from batchreader.schema import COLUMNS, CORRECTION_COLUMNS, REVIEW_COLUMNS
 from batchreader.verify.corrections import apply_corrections
 from batchreader.verify.report import build_review
 
@@ -71,7 +71,7 @@ def _corrections(results, tmp_path, rows):
     ok = frame[frame["status"] == "ok"].head(len(rows))
     out = []
     for (_, r), (value, note) in zip(ok.iterrows(), rows):
-        out.append([r["file"], r["page"], r["x"], r["y"], r["width"], r["height"], r["digit"], value, note])
+        out.append([r["file"], r["page"], r["x"], r["y"], r["width"], r["height"], r["digit"], value, note, "ana", ""])
     path = tmp_path / "corrections.csv"
     pd.DataFrame(out, columns=CORRECTION_COLUMNS).to_csv(path, index=False)
     return path, ok
@@ -80,24 +80,41 @@ def _corrections(results, tmp_path, rows):
 def test_apply_corrections_marks_rows_reviewed_or_rejected(reviewed, tmp_path):
     _, results, _, _ = reviewed
     path, ok = _corrections(results, tmp_path, [("7", "looked like a 1"), ("x", "a tick, not a digit")])
-    final = tmp_path / "final.csv"
-    assert apply_corrections(results, path, final) == 2
+    final, fields = tmp_path / "final.csv", tmp_path / "fields.csv"
+    assert apply_corrections(results, path, final, fields_out=fields) == 2
     frame = read_results(final)
+    assert list(frame.columns) == COLUMNS + REVIEW_COLUMNS
     first = frame[
         (frame["file"] == ok.iloc[0]["file"]) & (frame["x"] == ok.iloc[0]["x"]) & (frame["y"] == ok.iloc[0]["y"])
-    ]
-    assert first["status"].tolist() == ["reviewed"] and first["digit"].tolist() == [7]
+    ].iloc[0]
+    assert first["status"] == "reviewed" and first["digit"] == 7 and first["confidence"] == 1.0
+    assert pd.isna(first["second_digit"]) and pd.isna(first["second_confidence"])
+    assert first["original_digit"] == ok.iloc[0]["digit"] and first["original_confidence"] == ok.iloc[0]["confidence"]
+    assert first["note"] == "looked like a 1" and first["reviewer"] == "ana" and first["reviewed_at"].startswith("20")
     second = frame[
         (frame["file"] == ok.iloc[1]["file"]) & (frame["x"] == ok.iloc[1]["x"]) & (frame["y"] == ok.iloc[1]["y"])
-    ]
-    assert second["status"].tolist() == ["rejected"] and second["digit"].isna().all()
+    ].iloc[0]
+    assert second["status"] == "rejected" and pd.isna(second["digit"]) and second["note"] == "a tick, not a digit"
+    assert second["original_digit"] == ok.iloc[1]["digit"]
+    untouched = frame[~frame.index.isin([first.name, second.name])]
+    assert untouched["original_digit"].isna().all() and (untouched["reviewer"] == "").all()
     assert len(frame) == len(read_results(results))
+    numbers = read_results(fields)  # the final numbers: the 7 in its field, the tick gone
+    field = numbers[(numbers["file"] == first["file"]) & (numbers["line"] == first["line"])]
+    assert "7" in "".join(field[field["field"] == first["field"]]["value"])
+    again = tmp_path / "again.csv"  # reviewed twice: the machine's reading stays the first one
+    apply_corrections(final, path, again)
+    twice = read_results(again).loc[first.name]
+    assert (
+        twice["original_digit"] == ok.iloc[0]["digit"] and twice["original_confidence"] == first["original_confidence"]
+    )
 
 
 def test_corrections_that_match_nothing_are_refused(reviewed, tmp_path):
     _, results, _, _ = reviewed
     path = tmp_path / "bad.csv"
-    pd.DataFrame([["nope.png", 1, 1, 2, 3, 4, 5, "6", ""]], columns=CORRECTION_COLUMNS).to_csv(path, index=False)
+    old = CORRECTION_COLUMNS[:9]  # a report of an earlier version: no reviewer, no time
+    pd.DataFrame([["nope.png", 1, 1, 2, 3, 4, 5, "6", ""]], columns=old).to_csv(path, index=False)
     with pytest.raises(CorrectionsError, match="match no result row"):
         apply_corrections(results, path, tmp_path / "final.csv")
     assert not (tmp_path / "final.csv").exists()
@@ -162,7 +179,7 @@ def test_fine_tune_on_corrections(reviewed, tmp_path, monkeypatch):
         for _, r in ok.iterrows()
     ]
     path = tmp_path / "corrections.csv"
-    pd.DataFrame(rows, columns=CORRECTION_COLUMNS).to_csv(path, index=False)
+    pd.DataFrame(rows, columns=CORRECTION_COLUMNS[:9]).to_csv(path, index=False)
     out = tmp_path / "tuned.keras"
     data = load_mnist(SUBSET)
     card = finetune.fine_tune(None, out, data, path, folder, epochs=1, mnist_digits=600, command="test")

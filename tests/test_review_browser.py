@@ -66,6 +66,8 @@ def test_correct_with_the_keyboard_and_export(browser, report, tmp_path):
     )
     page.goto(report.as_uri())
     page.wait_for_selector(".item")
+    page.fill("#reviewer", "Ana Lima")  # asked once, kept for every report
+    page.keyboard.press("Escape")
     items = page.locator(".item")
     first_id, second_id, third_id = (items.nth(i).get_attribute("data-id") for i in range(3))
 
@@ -82,6 +84,7 @@ def test_correct_with_the_keyboard_and_export(browser, report, tmp_path):
     page.reload()  # corrections survive a reload (localStorage)
     page.wait_for_selector(".item")
     assert page.locator(".item.done").count() == 3
+    assert page.input_value("#reviewer") == "Ana Lima"
 
     with page.expect_download() as info:
         page.click("#export")
@@ -96,6 +99,8 @@ def test_correct_with_the_keyboard_and_export(browser, report, tmp_path):
     assert by_box[first_id]["corrected_digit"] == "7"
     assert by_box[second_id]["corrected_digit"] == by_box[second_id]["digit"]
     assert by_box[third_id]["corrected_digit"] == "x"
+    assert set(exported["reviewer"]) == {"Ana Lima"}
+    assert all(pd.Timestamp(at).year >= 2024 for at in exported["reviewed_at"])  # when each answer was given
     assert problems == []
     context.close()
 

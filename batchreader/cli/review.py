@@ -40,12 +40,18 @@ def review(ctx, results, scans, out, threshold, dpi) -> None:
 @click.command("apply-corrections", short_help="Apply a review's corrections to a results CSV.")
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Final results CSV to write.")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Final results file to write.")
+@click.option("--fields", "fields_out", type=click.Path(path_type=Path), help="Also write the final fields (numbers).")
+@click.option("--reviewer", help="Who reviewed, for corrections that do not say (default: the corrections' own).")
 @click.pass_context
-def apply_corrections_command(ctx, results, corrections, out) -> None:
-    """Apply a CORRECTIONS CSV exported from the review report to RESULTS."""
+def apply_corrections_command(ctx, results, corrections, out, fields_out, reviewer) -> None:
+    """Apply a CORRECTIONS CSV exported from the review report to RESULTS.
+
+    Reviewed digits keep what the machine read (original_digit, original_confidence),
+    who reviewed them, when, and the note.
+    """
     from batchreader import api
 
-    changed = api.apply_corrections(results, corrections, out)
+    changed = api.apply_corrections(results, corrections, out, fields_out=fields_out, reviewer=reviewer)
     if not ctx.obj["quiet"]:
         click.echo(f"{changed} rows reviewed -> {out}", err=True)

@@ -22,6 +22,8 @@ from batchreader.schema import (
     FIELD_INTEGER_COLUMNS,
     FLOAT_COLUMNS,
     INTEGER_COLUMNS,
+    REVIEW_FLOAT_COLUMNS,
+    REVIEW_INTEGER_COLUMNS,
     Status,
     coerce_field_types,
     coerce_types,
@@ -209,11 +211,11 @@ def _cell(value):
     return value
 
 
-def write_frame(frame, output: AtomicOutput, fmt: str | None = None) -> None:
-    """Write a results DataFrame to ``output`` in ``fmt`` (by default the one its name
-    gives, CSV for a name of no format) and commit it."""
+def write_frame(frame, output: AtomicOutput, fmt: str | None = None, kind: str = "results") -> None:
+    """Write a DataFrame of ``kind`` ``results`` (or ``fields``) to ``output`` in ``fmt``
+    (by default the one its name gives, CSV for a name of no format) and commit it."""
     fmt = fmt or FORMATS.get(output.path.suffix.lower(), "csv")
-    writer = XlsxWriter(output) if fmt == "xlsx" else (JsonlWriter if fmt == "jsonl" else CsvWriter)(output)
+    writer = XlsxWriter(output, kind) if fmt == "xlsx" else (JsonlWriter if fmt == "jsonl" else CsvWriter)(output)
     try:
         writer.write(frame)
         writer.commit()
@@ -242,13 +244,15 @@ def read_results(path: Path | str):
     else:
         with open(path, encoding="utf-8", errors="surrogateescape") as fh:
             header = fh.readline().rstrip("\r\n").split(",")
-        numbers = (
-            FIELD_INTEGER_COLUMNS + FIELD_FLOAT_COLUMNS if header == FIELD_COLUMNS else INTEGER_COLUMNS + FLOAT_COLUMNS
-        )
+        if header == FIELD_COLUMNS:
+            numbers = FIELD_INTEGER_COLUMNS + FIELD_FLOAT_COLUMNS
+        else:
+            numbers = INTEGER_COLUMNS + FLOAT_COLUMNS + REVIEW_INTEGER_COLUMNS + REVIEW_FLOAT_COLUMNS
+        texts = ("file", "status", "error", "value", "reviewer", "reviewed_at", "note")
         frame = pd.read_csv(
             path,
             encoding_errors="surrogateescape",  # file names that are not UTF-8, as the writer wrote them
-            dtype={c: "string" for c in ("file", "status", "error", "value") if c in header},
+            dtype={c: "string" for c in texts if c in header},
             keep_default_na=False,
             na_values={c: [""] for c in numbers},
         )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 
 from batchreader.errors import CorrectionsError
 from batchreader.io.atomic import AtomicOutput
-from batchreader.io.results import read_results, write_frame
-from batchreader.schema import CORRECTION_COLUMNS, Status
+from batchreader.io.results import fields_frame, read_results, write_frame
+from batchreader.schema import CORRECTION_COLUMNS, REVIEW_COLUMNS, Status, coerce_types
 
 KEY = ["file", "page", "x", "y", "width", "height"]
 NOT_A_DIGIT = "x"
+OPTIONAL = ("note", "reviewer", "reviewed_at")
+"""Columns a corrections CSV may lack (those of earlier versions of the report do)."""
 
 
 def read_corrections(path: Path | str) -> pd.DataFrame:
@@ -22,11 +25,12 @@ def read_corrections(path: Path | str) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="surrogateescape")
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise CorrectionsError(f"cannot read corrections {path}: {exc}") from exc
-    missing = [c for c in CORRECTION_COLUMNS if c not in frame.columns and c != "note"]
+    missing = [c for c in CORRECTION_COLUMNS if c not in frame.columns and c not in OPTIONAL]
     if missing:
         raise CorrectionsError(f"{path} lacks columns {', '.join(missing)}", "export it from the review report")
-    if "note" not in frame.columns:
-        frame["note"] = ""
+    for col in OPTIONAL:
+        if col not in frame.columns:
+            frame[col] = ""
     bad = frame[~frame["corrected_digit"].str.fullmatch(r"[0-9]|x|X")]
     if len(bad):
         row, value = int(bad.index[0]) + 2, bad.iloc[0]["corrected_digit"]
@@ -50,14 +54,26 @@ def read_corrections(path: Path | str) -> pd.DataFrame:
     return frame.drop_duplicates(KEY)
 
 
-def apply_corrections(results_path: Path | str, corrections_path: Path | str, out: Path | str) -> int:
-    """Write ``out``: the results with corrections applied. Returns how many rows changed.
+def apply_corrections(
+    results_path: Path | str,
+    corrections_path: Path | str,
+    out: Path | str,
+    fields_out: Path | str | None = None,
+    reviewer: str | None = None,
+) -> int:
+    """Write ``out``: the results with corrections applied, and their
+    :data:`~batchreader.schema.REVIEW_COLUMNS`. Returns how many rows changed.
 
-    A corrected or confirmed digit gets ``status=reviewed``; a mark corrected to ``x``
-    gets ``status=rejected`` and no digit. Every correction must match exactly one
-    result row (same file, page and box), or nothing is written.
+    A corrected or confirmed digit gets ``status=reviewed``, the person's digit with
+    confidence 1 and no runner-up, and keeps what the machine read in
+    ``original_digit`` and ``original_confidence``; a mark corrected to ``x`` gets
+    ``status=rejected`` and no digit. The note, the reviewer (the correction's, else
+    ``reviewer``) and the time of the review (the correction's, else now) go with it.
+    Every correction must match exactly one result row (same file, page and box), or
+    nothing is written. ``fields_out``: also write the final fields (one row per number).
     """
     output = AtomicOutput(Path(out))
+    fields_output = AtomicOutput(Path(fields_out)) if fields_out is not None else None
     try:
         try:
             results = read_results(results_path)
@@ -80,17 +96,34 @@ def apply_corrections(results_path: Path | str, corrections_path: Path | str, ou
                 f"box {box}",
                 "corrections must come from a report of these same results",
             )
+        for col in REVIEW_COLUMNS:  # results reviewed before keep what was first read
+            if col not in results.columns:
+                results[col] = pd.NA if col.startswith("original") else ""
+        results = coerce_types(results)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         for _, c in keyed.iterrows():
             i = int(c["_row"])
+            if pd.isna(results.loc[i, "original_digit"]) and results.loc[i, "status"] != Status.REVIEWED.value:
+                results.loc[i, "original_digit"] = results.loc[i, "digit"]
+                results.loc[i, "original_confidence"] = results.loc[i, "confidence"]
+            results.loc[i, ["second_digit", "second_confidence"]] = pd.NA
             if c["corrected_digit"] == NOT_A_DIGIT:
-                results.loc[i, ["digit", "second_digit"]] = pd.NA
-                results.loc[i, ["confidence", "second_confidence"]] = pd.NA
+                results.loc[i, "digit"] = pd.NA
+                results.loc[i, "confidence"] = pd.NA
                 results.loc[i, "status"] = Status.REJECTED.value
             else:
                 results.loc[i, "digit"] = int(c["corrected_digit"])
+                results.loc[i, "confidence"] = 1.0
                 results.loc[i, "status"] = Status.REVIEWED.value
+            results.loc[i, "note"] = c["note"]
+            results.loc[i, "reviewer"] = c["reviewer"] or reviewer or ""
+            results.loc[i, "reviewed_at"] = c["reviewed_at"] or now
+        if fields_output is not None:
+            write_frame(fields_frame(results), fields_output, kind="fields")
         write_frame(results, output)
     except BaseException:
         output.discard()
+        if fields_output is not None:
+            fields_output.discard()
         raise
     return len(keyed)
