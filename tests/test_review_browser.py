@@ -85,6 +85,11 @@ def test_correct_with_the_keyboard_and_export(browser, report, tmp_path):
     page.wait_for_selector(".item")
     assert page.locator(".item.done").count() == 3
     assert page.input_value("#reviewer") == "Ana Lima"
+    current = page.locator(".item.current")  # the work goes on at the first digit not yet answered
+    assert current.count() == 1 and current.get_attribute("data-id") == items.nth(3).get_attribute("data-id")
+    assert page.eval_on_selector("#progress", "el => el.value") == 3
+    shown = page.locator(".item .pred .meta").all_inner_texts()
+    assert not any(t.startswith("100.0%") for t in shown)  # under 1 is never shown as certain
 
     with page.expect_download() as info:
         page.click("#export")

@@ -84,7 +84,11 @@ def crops_for(page: Page, row, field_rows) -> dict[str, str]:
     strip = cv2.cvtColor(_cut(page.gray, sx0, sy0, fx1 + m, fy1 + m), cv2.COLOR_GRAY2BGR)
     cv2.rectangle(strip, (x - sx0 - 2, y - sy0 - 2), (x - sx0 + w + 1, y - sy0 + h + 1), (0, 0, 230), max(2, h // 30))
     fh = fy1 - fy0
-    region = _cut(page.gray, fx0 - 3 * fh, fy0 - 2 * fh, fx1 + 3 * fh, fy1 + 2 * fh)
+    rx0, ry0 = max(0, fx0 - 3 * fh), max(0, fy0 - 2 * fh)
+    region = cv2.cvtColor(_cut(page.gray, rx0, ry0, fx1 + 3 * fh, fy1 + 2 * fh), cv2.COLOR_GRAY2BGR)
+    # the digit meant, marked in the region too (two 8s may be in view)
+    thick = max(2, region.shape[1] // _REGION_WIDTH * 2)
+    cv2.rectangle(region, (x - rx0 - 3, y - ry0 - 3), (x - rx0 + w + 2, y - ry0 + h + 2), (0, 0, 230), thick)
     return {
         "crop": _png_uri(crop),
         "strip": _png_uri(_scaled(strip, height=_CROP_HEIGHT)),
@@ -93,18 +97,27 @@ def crops_for(page: Page, row, field_rows) -> dict[str, str]:
 
 
 def _histogram_svg(confidences: np.ndarray, threshold: float, bins: int = 20) -> str:
+    """Counts of the digits by confidence (bars on a log scale, each titled with its
+    count), the threshold in red, and an axis labelled 0, 0.5 and 1 below."""
     counts, _ = np.histogram(confidences, bins=bins, range=(0.0, 1.0))
-    width, height = 200, 50
+    width, height, axis = 200, 50, 12
     bar = width / bins
     top = max(1.0, float(np.log1p(counts.max()))) if counts.size else 1.0
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 8}" height="{height + axis}" role="img">']
     for i, c in enumerate(counts):
         bh = height * float(np.log1p(c)) / top
         parts.append(
-            f'<rect x="{i * bar:.1f}" y="{height - bh:.1f}" width="{bar - 1:.1f}" height="{bh:.1f}" fill="#5b7fb5">'
-            f"<title>{i / bins:.2f}-{(i + 1) / bins:.2f}: {int(c)}</title></rect>"
+            f'<rect x="{4 + i * bar:.1f}" y="{height - bh:.1f}" width="{bar - 1:.1f}" height="{bh:.1f}" '
+            f'fill="#5b7fb5"><title>{i / bins:.2f}-{(i + 1) / bins:.2f}: {int(c)}</title></rect>'
         )
-    parts.append(f'<line x1="{threshold * width:.1f}" x2="{threshold * width:.1f}" y1="0" y2="{height}" stroke="red"/>')
+    x = 4 + threshold * width
+    parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height}" stroke="red"/>')
+    parts.append(f'<line x1="4" x2="{4 + width}" y1="{height + 0.5}" y2="{height + 0.5}" stroke="#666"/>')
+    for value, anchor in ((0, "start"), (0.5, "middle"), (1, "end")):
+        parts.append(
+            f'<text x="{4 + value * width:.0f}" y="{height + axis - 1}" font-size="10" text-anchor="{anchor}">'
+            f"{value:g}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
