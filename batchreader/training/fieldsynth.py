@@ -122,23 +122,14 @@ def _number(digits: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     return canvas
 
 
-_SPELLABLE = [w.upper() for w in _WORDS + _NAMES if all(c in _CAPITALS for c in w.upper())]
-"""The words and names that the stroke capitals can spell (LIMA, TIGA, DUA, PULUH...)."""
-
-
 def _capitals(h: int, rng: np.random.Generator) -> np.ndarray:
-    """A word in block capitals drawn as wobbly pen strokes, with a pen as fine as the
-    numbers' (a ballpoint's line a twentieth of the height): a real word most often,
-    else a run of letters."""
-    if rng.random() < 0.6:
-        letters = list(str(rng.choice(_SPELLABLE)))
-    else:
-        letters = list(rng.choice(sorted(_CAPITALS), size=int(rng.integers(2, 7))))
-    widths = [h * rng.uniform(0.5, 0.85) * (0.3 if c == "I" else 1) for c in letters]
+    """A word in block capitals drawn as wobbly pen strokes."""
+    letters = rng.choice(sorted(_CAPITALS), size=int(rng.integers(2, 7)))
+    widths = [h * rng.uniform(0.5, 0.85) for _ in letters]
     gaps = [h * rng.uniform(0.08, 0.4) for _ in letters]
     slant = rng.uniform(-0.15, 0.25)
     canvas = np.zeros((int(h * 1.4), int(sum(widths) + sum(gaps) + h)), np.uint8)
-    thick = max(1, int(h * rng.uniform(0.04, 0.13)))
+    thick = max(1, int(h * rng.uniform(0.06, 0.13)))
     x, top = h * 0.3, int(h * 0.2)
     for letter, w, gap in zip(letters, widths, gaps):
         for stroke in _CAPITALS[str(letter)]:
@@ -371,7 +362,7 @@ def _object(kind: str, h: int, digits: np.ndarray, fnt: Fonts, rng: np.random.Ge
             )
         return _number(digits, h, rng)
     if kind == "words":
-        if rng.random() < 0.55 and fnt.handwriting:
+        if rng.random() < 0.75 and fnt.handwriting:
             path = fnt.handwriting[int(rng.integers(len(fnt.handwriting)))]
             return render_face(_word(rng), path, int(h * rng.uniform(1.2, 2.0)))
         return _capitals(h, rng)
