@@ -52,7 +52,7 @@ def test_report_lists_low_confidence_digits_sorted_with_pictures(reviewed):
     assert confidences == sorted(confidences)
     for item in data["items"]:
         for key in ("crop", "strip", "region"):
-            assert item[key].startswith("data:image/png;base64,")
+            assert item[key].startswith("data:image/png;base64," if key == "crop" else "data:image/jpeg;base64,")
     assert data["summary"]["digits"] == int((frame["status"] == "ok").sum())
     assert data["correction_columns"] == CORRECTION_COLUMNS
 

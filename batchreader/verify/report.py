@@ -61,6 +61,27 @@ def _cut(gray: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     return gray[y0:y1, x0:x1]
 
 
+def _jpeg_uri(image: np.ndarray) -> str:
+    """A picture of paper (the field, the page region) as a JPEG data URI: a tenth of a
+    PNG's size for scanned grey, sharp enough to read."""
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
+    if not ok:  # pragma: no cover - cv2 encodes any uint8 image
+        raise ValueError("JPEG encoding failed")
+    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+
+
+_JPEG_QUALITY = 80
+
+
+def _shrunk(image: np.ndarray, height: int | None = None, width: int | None = None) -> np.ndarray:
+    """``image`` scaled down to ``height`` (or ``width``) when larger, never up: the
+    browser enlarges a small picture as well, and the report stays light."""
+    h, w = image.shape[:2]
+    if (height and h <= height) or (width and w <= width):
+        return image
+    return _scaled(image, height=height, width=width)
+
+
 def _scaled(image: np.ndarray, height: int | None = None, width: int | None = None) -> np.ndarray:
     h, w = image.shape[:2]
     if h == 0 or w == 0:
@@ -91,8 +112,8 @@ def crops_for(page: Page, row, field_rows) -> dict[str, str]:
     cv2.rectangle(region, (x - rx0 - 3, y - ry0 - 3), (x - rx0 + w + 2, y - ry0 + h + 2), (0, 0, 230), thick)
     return {
         "crop": _png_uri(crop),
-        "strip": _png_uri(_scaled(strip, height=_CROP_HEIGHT)),
-        "region": _png_uri(_scaled(region, width=_REGION_WIDTH)),
+        "strip": _jpeg_uri(_shrunk(strip, height=_CROP_HEIGHT)),
+        "region": _jpeg_uri(_shrunk(region, width=_REGION_WIDTH)),
     }
 
 
