@@ -54,6 +54,20 @@ from batchreader.cli.options import dpi_option, model_option
     help="Share of the digits drawn in the vendored handwriting faces instead of MNIST's (flagged 1s, open 4s).",
 )
 @click.option(
+    "--letter-share",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="With --font-share: share of the drawn marks (class not-a-digit) that are letters in those faces.",
+)
+@click.option(
+    "--touching-share",
+    default=0.06,
+    show_default=True,
+    type=click.FloatRange(0, 0.5),
+    help="Share of the samples that are two or three digits written touching (class touching-digits).",
+)
+@click.option(
     "--continental",
     "continental_share",
     default=0.0,
@@ -85,6 +99,8 @@ def train(
     validation_size,
     touching_ones,
     font_share,
+    letter_share,
+    touching_share,
     continental_share,
     corrections,
     scans,
@@ -127,6 +143,8 @@ def train(
         validation_size=validation_size,
         touching_ones=touching_ones,
         font_share=font_share,
+        letter_share=letter_share,
+        touching_share=touching_share,
         continental_share=continental_share,
     )
     card = api.train(out, api.load_mnist(data), config, command=command, init=model, progress=bar)

@@ -351,14 +351,15 @@ def augment_batch(
     touching_ones: float = 0.0,
     font_share: float = 0.0,
     continental_share: float = 0.0,
+    letter_share: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Augment a batch of 28x28 digits and replace a share of it with non-digit marks
     and a share with touching digits (drawn from the batch's own digits; in a share
     ``touching_ones`` of them one of the digits is a 1: a bar written into the stem of
     its neighbour is the pair most easily taken for one digit, 41 for a 4, 91 for a 9).
     A share ``font_share`` of the digits is replaced by the same digit in a handwriting
-    face (:func:`make_font_digit`), and then half the drawn marks are letters in those
-    faces (:func:`make_font_letters`). A share ``continental_share`` of the 1s and 7s
+    face (:func:`make_font_digit`), and then a share ``letter_share`` of the drawn marks
+    are letters in those faces (:func:`make_font_letters`). A share ``continental_share`` of the 1s and 7s
     is written with a flag or a bar (:func:`continental`) before it is distorted.
 
     Returns (N, 28, 28, 1) float32 images and int32 labels.
@@ -372,7 +373,7 @@ def augment_batch(
         if draw < nondigit_share:
             if draw >= nondigit_share / 2:
                 out[i, :, :, 0] = make_printed(rng)
-            elif font_share and rng.random() < 0.5:  # letters in the faces the digits are drawn in
+            elif font_share and rng.random() < letter_share:  # letters in the faces the digits are drawn in
                 out[i, :, :, 0] = make_font_letters(rng)
             else:
                 out[i, :, :, 0] = make_nondigit(rng)

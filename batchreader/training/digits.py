@@ -94,6 +94,8 @@ class TrainConfig:
     """Limit steps per epoch (tiny runs for tests); None means the whole training split."""
     nondigit_share: float = 0.08
     touching_share: float = 0.06
+    """Share of the samples that are two or three digits written touching (class
+    ``touching-digits``)."""
     touching_ones: float = 0.0
     """Share of the touching samples in which one digit is a 1 (see
     :func:`batchreader.training.augment.augment_batch`). The shipped model was trained on for 2
@@ -101,6 +103,8 @@ class TrainConfig:
     font_share: float = 0.0
     """Share of the digits drawn in a handwriting face instead of MNIST's hand (see
     :func:`batchreader.training.augment.make_font_digit`): the styles MNIST lacks."""
+    letter_share: float = 0.5
+    """With ``font_share``: share of the drawn marks that are letters in those faces."""
     continental_share: float = 0.0
     """Share of the 1s and 7s written with a flag or a bar (see
     :func:`batchreader.training.augment.continental`)."""
@@ -124,6 +128,7 @@ def _batches(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, seed: int):
             touching_share=cfg.touching_share,
             touching_ones=cfg.touching_ones,
             font_share=cfg.font_share,
+            letter_share=cfg.letter_share,
             continental_share=cfg.continental_share,
             not_a_digit=NOT_A_DIGIT,
             touching=TOUCHING,
@@ -318,6 +323,12 @@ def _card(
             + (
                 f"; {cfg.continental_share:.0%} of the 1s flagged and of the 7s crossed"
                 if cfg.continental_share
+                else ""
+            )
+            + (
+                f"; {cfg.font_share:.0%} of the digits in handwriting faces, and {cfg.letter_share:.0%} of the "
+                "marks letters in them"
+                if cfg.font_share
                 else ""
             ),
         },
