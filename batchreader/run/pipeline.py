@@ -373,11 +373,9 @@ def scan(
                     bar.update(1)
                 frame = rows_to_frame(file_rows)
                 stream.write(frame)
-                numbers = fields_frame(frame)
                 if fields_stream is not None:
-                    fields_stream.write(numbers)
+                    fields_stream.write(fields_frame(frame))
                 summarise(file_rows, summary)
-                summary.fields += len(numbers)
         summary.seconds = time.monotonic() - started
         if fields_stream is not None:
             fields_stream.commit(summary.figures())
@@ -406,8 +404,10 @@ def scan(
 
 
 def summarise(rows: list[ResultRow], summary: ScanSummary) -> ScanSummary:
-    """Add the pages, digits, rejected marks and failures of some result rows to ``summary``."""
+    """Add the pages, digits, fields (written numbers), rejected marks and failures of
+    some result rows to ``summary``."""
     pages = set()
+    numbers = set()
     for row in rows:
         if row.status == Status.ERROR.value:
             summary.failed += 1
@@ -416,7 +416,9 @@ def summarise(rows: list[ResultRow], summary: ScanSummary) -> ScanSummary:
         if row.status == Status.OK.value:
             summary.digits += 1
             summary.confidence_sum += row.confidence or 0.0
+            numbers.add((row.file, row.page, row.line, row.field))
         elif row.status == Status.REJECTED.value:
             summary.rejected += 1
     summary.pages += len(pages)
+    summary.fields += len(numbers)
     return summary

@@ -48,26 +48,21 @@ class ReviewSummary:
         return f"{self.flagged / self.digits:.1%}" if self.digits else "0%"
 
 
-def _png_uri(image: np.ndarray) -> str:
-    ok, buf = cv2.imencode(".png", image)
+def _data_uri(image: np.ndarray, kind: str = "png") -> str:
+    """A picture as a data URI: ``png`` for the enlarged digit (sharp edges), ``jpeg``
+    for pictures of paper (the field, the page region: a tenth of a PNG's size for
+    scanned grey, sharp enough to read)."""
+    params = [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY] if kind == "jpeg" else []
+    ok, buf = cv2.imencode(".jpg" if kind == "jpeg" else ".png", image, params)
     if not ok:  # pragma: no cover - cv2 encodes any uint8 image
-        raise ValueError("PNG encoding failed")
-    return "data:image/png;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+        raise ValueError(f"{kind} encoding failed")
+    return f"data:image/{kind};base64," + base64.b64encode(buf.tobytes()).decode("ascii")
 
 
 def _cut(gray: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     h, w = gray.shape
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     return gray[y0:y1, x0:x1]
-
-
-def _jpeg_uri(image: np.ndarray) -> str:
-    """A picture of paper (the field, the page region) as a JPEG data URI: a tenth of a
-    PNG's size for scanned grey, sharp enough to read."""
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
-    if not ok:  # pragma: no cover - cv2 encodes any uint8 image
-        raise ValueError("JPEG encoding failed")
-    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
 
 
 _JPEG_QUALITY = 80
@@ -111,9 +106,9 @@ def crops_for(page: Page, row, field_rows) -> dict[str, str]:
     thick = max(2, region.shape[1] // _REGION_WIDTH * 2)
     cv2.rectangle(region, (x - rx0 - 3, y - ry0 - 3), (x - rx0 + w + 2, y - ry0 + h + 2), (0, 0, 230), thick)
     return {
-        "crop": _png_uri(crop),
-        "strip": _jpeg_uri(_shrunk(strip, height=_CROP_HEIGHT)),
-        "region": _jpeg_uri(_shrunk(region, width=_REGION_WIDTH)),
+        "crop": _data_uri(crop),
+        "strip": _data_uri(_shrunk(strip, height=_CROP_HEIGHT), "jpeg"),
+        "region": _data_uri(_shrunk(region, width=_REGION_WIDTH), "jpeg"),
     }
 
 
