@@ -99,7 +99,9 @@ CORRECTION_COLUMNS: list[str] = [
 ]
 """Column order of a corrections CSV exported from the review report. ``corrected_digit``
 is 0-9, or ``x`` for a mark that is not a digit; rows are matched to results by
-file, page and box. ``note``, ``reviewer`` and ``reviewed_at`` (ISO 8601) may be absent."""
+file, page and box. A row whose box is the box round a whole field, and whose
+``corrected_digit`` is a number, corrects the field (a number typed with another count
+of digits than were found). ``note``, ``reviewer`` and ``reviewed_at`` (ISO 8601) may be absent."""
 
 REVIEW_COLUMNS: list[str] = ["original_digit", "original_confidence", "reviewer", "reviewed_at", "note"]
 """What final results (``apply-corrections``) hold after :data:`COLUMNS`: for a digit a

@@ -42,18 +42,30 @@ def _data(report) -> dict:
     return json.loads(blob)
 
 
-def test_report_lists_low_confidence_digits_sorted_with_pictures(reviewed):
+def test_report_lists_every_field_with_a_flagged_digit_in_reading_order_with_pictures(reviewed):
     _, results, report, summary = reviewed
     data = _data(report)
     frame = read_results(results)
-    expected = frame[(frame["status"] == "ok") & (frame["confidence"] < 0.999)]
-    assert summary.flagged == len(expected) == len(data["items"]) > 0
-    confidences = [it["confidence"] for it in data["items"]]
-    assert confidences == sorted(confidences)
+    ok = frame[frame["status"] == "ok"]
+    keys = ["file", "page", "line", "field"]
+    flagged = ok[ok["confidence"] < 0.999]
+    expected = sorted(set(flagged[keys].itertuples(index=False, name=None)))
+    assert summary.flagged == len(flagged) > 0 and summary.fields == len(expected) == len(data["items"])
+    assert [(it["file"], it["page"], it["line"], it["field"]) for it in data["items"]] == expected
     for item in data["items"]:
-        for key in ("crop", "strip", "region"):
-            assert item[key].startswith("data:image/png;base64," if key == "crop" else "data:image/jpeg;base64,")
-    assert data["summary"]["digits"] == int((frame["status"] == "ok").sum())
+        rows = ok[(ok[keys] == [item[k] for k in keys]).all(axis=1)].sort_values("index")
+        # the whole number, its flagged digits marked, each digit's box inside the field's picture
+        assert (
+            item["value"] == "".join(str(d) for d in rows["digit"]) == "".join(str(d["digit"]) for d in item["digits"])
+        )
+        assert [d["flagged"] for d in item["digits"]] == list(rows["confidence"] < 0.999)
+        assert item["confidence"] == pytest.approx(rows["confidence"].min(), abs=1e-4)
+        assert all(d["box"][0] >= 0 and d["box"][0] + d["box"][2] <= 1.0001 for d in item["digits"])
+        assert item["strip"].startswith("data:image/jpeg;base64,")
+        page = data["pages"][f"{item['file']}|{item['page']}"]
+        assert page["src"].startswith("data:image/jpeg;base64,") and page["width"] >= item["box"][0] + item["box"][2]
+    assert len(data["pages"]) == len({(it["file"], it["page"]) for it in data["items"]})
+    assert data["summary"]["digits"] == len(ok)
     assert data["correction_columns"] == CORRECTION_COLUMNS
 
 
@@ -110,6 +122,64 @@ def test_apply_corrections_marks_rows_reviewed_or_rejected(reviewed, tmp_path):
     )
 
 
+def _field(results, digits: int):
+    """The rows of the first field of ``results`` with at least ``digits`` digits."""
+    frame = read_results(results)
+    ok = frame[frame["status"] == "ok"]
+    for _, rows in ok.groupby(["file", "page", "line", "field"], sort=False):
+        if len(rows) >= digits:
+            return rows.sort_values("index")
+    raise AssertionError(f"no field of {digits} digits")
+
+
+def _field_correction(rows, number, tmp_path):
+    x0, y0 = int(rows["x"].min()), int(rows["y"].min())
+    x1, y1 = int((rows["x"] + rows["width"]).max()), int((rows["y"] + rows["height"]).max())
+    value = "".join(str(d) for d in rows["digit"])
+    first = rows.iloc[0]
+    line = [first["file"], first["page"], x0, y0, x1 - x0, y1 - y0, value, number, "one more", "ana", ""]
+    path = tmp_path / "corrections.csv"
+    pd.DataFrame([line], columns=CORRECTION_COLUMNS).to_csv(path, index=False)
+    return path, (x0, y0, x1, y1)
+
+
+@pytest.mark.parametrize("change", [+1, -1])
+def test_a_field_typed_with_another_count_of_digits_is_rewritten(reviewed, tmp_path, change):
+    _, results, _, _ = reviewed
+    rows = _field(results, 3)
+    value = "".join(str(d) for d in rows["digit"])
+    number = value + "5" if change > 0 else value[:-1]
+    path, (x0, y0, x1, y1) = _field_correction(rows, number, tmp_path)
+    final, fields = tmp_path / "final.csv", tmp_path / "fields.csv"
+    assert apply_corrections(results, path, final, fields_out=fields) == len(rows) + len(number)
+    frame = read_results(final)
+    first = rows.iloc[0]
+    same = frame[
+        (frame["file"] == first["file"]) & (frame["line"] == first["line"]) & (frame["field"] == first["field"])
+    ]
+    old = same[same["status"] == "rejected"]  # what the machine read stays, rejected
+    assert list(old["original_digit"]) == list(rows["digit"]) and (old["reviewer"] == "ana").all()
+    new = same[same["status"] == "reviewed"]
+    assert "".join(str(d) for d in new["digit"]) == number and (new["confidence"] == 1.0).all()
+    assert list(new["index"]) == list(range(1, len(number) + 1)) and (new["note"] == "one more").all()
+    # the field's box split evenly between the person's digits, left to right
+    assert new["x"].min() == x0 and (new["x"] + new["width"]).max() == x1 and (new["y"] == y0).all()
+    assert new["x"].is_monotonic_increasing
+    assert len(frame) == len(read_results(results)) + len(number)
+    numbers = read_results(fields)
+    mine = numbers[(numbers["file"] == first["file"]) & (numbers["line"] == first["line"])]
+    assert list(mine[mine["field"] == first["field"]]["value"]) == [number]
+
+
+def test_a_field_correction_must_be_the_box_of_a_field(reviewed, tmp_path):
+    _, results, _, _ = reviewed
+    rows = _field(results, 3)
+    path, _ = _field_correction(rows.iloc[1:], "123", tmp_path)  # the box of part of a field only
+    with pytest.raises(CorrectionsError, match="match no result row or field"):
+        apply_corrections(results, path, tmp_path / "final.csv")
+    assert not (tmp_path / "final.csv").exists()
+
+
 def test_corrections_that_match_nothing_are_refused(reviewed, tmp_path):
     _, results, _, _ = reviewed
     path = tmp_path / "bad.csv"
@@ -154,7 +224,9 @@ def test_scan_with_review_in_one_go(scans, tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     frame = read_results(out)
-    assert len(_data(report)["items"]) == int(((frame["status"] == "ok") & (frame["confidence"] < 1.0)).sum()) > 0
+    flagged = frame[(frame["status"] == "ok") & (frame["confidence"] < 1.0)]
+    fields = len(flagged[["file", "page", "line", "field"]].drop_duplicates())
+    assert len(_data(report)["items"]) == fields > 0
 
 
 def test_fine_tune_on_corrections(reviewed, tmp_path, monkeypatch):
@@ -218,28 +290,32 @@ def test_the_run_record_tells_review_where_the_scans_are_and_their_dpi(scans, tm
     report = tmp_path / "review.html"
     summary = build_review(results, None, report, threshold=0.999)  # no --scans, no --dpi
     frame = read_results(results)
-    assert (
-        summary.flagged
-        == len(_data(report)["items"])
-        == int(((frame["status"] == "ok") & (frame["confidence"] < 0.999)).sum())
-    )
+    assert summary.flagged == int(((frame["status"] == "ok") & (frame["confidence"] < 0.999)).sum())
     pdf_items = [it for it in _data(report)["items"] if it["file"] == "pencil.pdf"]
     assert pdf_items  # cut at the scan's 200 dpi: at 300 the boxes would fall beside the digits
-    assert all(_ink_in(it["crop"]) for it in pdf_items)
+    assert all(_ink_in(it) for it in pdf_items)
     build_review(results, None, report, threshold=0.999, dpi=300)
-    assert not all(_ink_in(it["crop"]) for it in _data(report)["items"] if it["file"] == "pencil.pdf")
+    assert not all(_ink_in(it) for it in _data(report)["items"] if it["file"] == "pencil.pdf")
 
 
-def _ink_in(uri: str) -> bool:
-    """Whether a crop of the report holds a digit's ink in its middle (not blank paper)."""
+def _ink_in(item: dict) -> bool:
+    """Whether every digit box of a field's picture in the report holds ink in its middle
+    (not blank paper)."""
     import base64
 
     import cv2
 
-    png = np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), np.uint8)
-    gray = cv2.imdecode(png, cv2.IMREAD_GRAYSCALE)
+    jpeg = np.frombuffer(base64.b64decode(item["strip"].split(",", 1)[1]), np.uint8)
+    gray = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
     h, w = gray.shape
-    return int(gray[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].min()) < 160
+    for d in item["digits"]:
+        x, y, bw, bh = d["box"]
+        inner = gray[
+            int(h * (y + bh / 4)) : int(h * (y + 3 * bh / 4)) + 1, int(w * (x + bw / 4)) : int(w * (x + 3 * bw / 4)) + 1
+        ]
+        if inner.size == 0 or int(inner.min()) >= 160:
+            return False
+    return True
 
 
 def test_review_refuses_scans_that_are_missing_or_changed_and_writes_nothing(scans, tmp_path):

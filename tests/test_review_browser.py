@@ -6,14 +6,19 @@ the test is skipped, except in CI, where a missing browser is a failure.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 
 import pandas as pd
 import pytest
 
 import batchreader
+from batchreader.io.results import read_results
 from batchreader.schema import CORRECTION_COLUMNS
+from batchreader.training.pagesynth import STYLES, render_pages, save_scan
+from batchreader.verify.corrections import apply_corrections
 from batchreader.verify.report import build_review
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -54,58 +59,137 @@ def report(scans, tmp_path_factory):
     return path
 
 
-def test_correct_with_the_keyboard_and_export(browser, report, tmp_path):
-    context = browser.new_context(accept_downloads=True)
+def _open(browser, path, problems):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1366, "height": 768})
     page = context.new_page()
-    problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on(
         "request",
         lambda r: problems.append(f"request {r.url}") if not r.url.startswith(("file:", "data:", "blob:")) else None,
     )
-    page.goto(report.as_uri())
+    page.goto(path.as_uri())
     page.wait_for_selector(".item")
+    return context, page
+
+
+def _items(path) -> list[dict]:
+    html = path.read_text(encoding="utf-8")
+    blob = re.search(r'<script id="review-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    return json.loads(blob)["items"]
+
+
+@pytest.fixture(scope="module")
+def two_hundred(tmp_path_factory, mnist_subset):
+    """Pages of 200 fields or more, scanned, and a report listing every field."""
+    root = tmp_path_factory.mktemp("clerk")
+    x, y = mnist_subset["x_test"], mnist_subset["y_test"]
+    pages = render_pages(x, y, 22, STYLES["clean"], seed=21)
+    save_scan(pages, root / "pages.tif", STYLES["clean"].dpi)
+    results = root / "results.csv"
+    batchreader.scan([root / "pages.tif"], results, jobs=1)
+    path = root / "review.html"
+    build_review(results, None, path, threshold=1.01)  # every digit flagged: every field listed
+    assert len(_items(path)) >= 200
+    return results, path
+
+
+def _plan(i: int, value: str) -> tuple[list[str], str]:
+    """What the scripted clerk presses for the i-th field, and the number it leaves."""
+    if i == 7:
+        return ["x"], "x"  # not a number
+    if i == 11:  # a rejection undone, then the reading accepted
+        return ["x", "Backspace", "Enter"], value
+    if i == 13:  # a digit typed by mistake and taken back
+        return ["9", "Backspace", *value, "Enter"], value
+    if i % 10 == 3:  # a misread digit
+        fixed = str((int(value[0]) + 1) % 10) + value[1:]
+        return [*fixed, "Enter"], fixed
+    if i % 25 == 5:  # a digit the reader missed
+        return [*value, "7", "Enter"], value + "7"
+    return ["Enter"], value
+
+
+def test_a_clerk_reviews_200_fields_with_the_keyboard_alone(browser, two_hundred, tmp_path):
+    results, path = two_hundred
+    items = _items(path)[:200]
+    problems = []
+    context, page = _open(browser, path, problems)
     page.fill("#reviewer", "Ana Lima")  # asked once, kept for every report
     page.keyboard.press("Escape")
-    items = page.locator(".item")
-    first_id, second_id, third_id = (items.nth(i).get_attribute("data-id") for i in range(3))
-
-    page.keyboard.press("7")  # correct the first digit to 7
-    page.keyboard.press("Enter")  # the second reading is right
-    page.keyboard.press("x")  # the third is not a digit
-    assert page.locator(".item.done").count() == 3
-    assert "current" in (items.nth(3).get_attribute("class") or "")
-    page.keyboard.press("Backspace")  # undoes the last answer (the x), not the next card
-    assert page.locator(".item.done").count() == 2
-    assert "current" in (page.locator(".item").nth(2).get_attribute("class") or "")
-    page.keyboard.press("x")
-
-    page.reload()  # corrections survive a reload (localStorage)
-    page.wait_for_selector(".item")
-    assert page.locator(".item.done").count() == 3
-    assert page.input_value("#reviewer") == "Ana Lima"
-    current = page.locator(".item.current")  # the work goes on at the first digit not yet answered
-    assert current.count() == 1 and current.get_attribute("data-id") == items.nth(3).get_attribute("data-id")
-    assert page.eval_on_selector("#progress", "el => el.value") == 3
-    shown = page.locator(".item .pred .meta").all_inner_texts()
-    assert not any(t.startswith("100.0%") for t in shown)  # under 1 is never shown as certain
+    expected = {}
+    for i, item in enumerate(items):
+        if i == 100:  # a reload mid-way: the answers stay, the work goes on at the first field not answered
+            page.reload()
+            page.wait_for_selector(".item")
+            assert page.eval_on_selector("#progress", "el => el.value") == 100
+            assert page.locator(".item.current").get_attribute("data-id") == item["id"]
+            assert page.input_value("#reviewer") == "Ana Lima"
+        assert page.locator(".item.current").get_attribute("data-id") == item["id"]
+        presses, expected[item["id"]] = _plan(i, item["value"])
+        for key in presses:
+            page.keyboard.press(key)
+    assert page.locator("#done-count").inner_text() == "200"
+    history = page.locator("#history-list div").all_inner_texts()
+    assert history and "not a number" not in history[0]  # the latest answer first
 
     with page.expect_download() as info:
         page.click("#export")
-    path = tmp_path / "corrections.csv"
-    info.value.save_as(path)
-    exported = pd.read_csv(path, dtype=str, keep_default_na=False)
-    assert list(exported.columns) == CORRECTION_COLUMNS
-    assert len(exported) == 3
-    by_box = {
-        "|".join([r["file"], r["page"], r["x"], r["y"], r["width"], r["height"]]): r for _, r in exported.iterrows()
-    }
-    assert by_box[first_id]["corrected_digit"] == "7"
-    assert by_box[second_id]["corrected_digit"] == by_box[second_id]["digit"]
-    assert by_box[third_id]["corrected_digit"] == "x"
-    assert set(exported["reviewer"]) == {"Ana Lima"}
-    assert all(pd.Timestamp(at).year >= 2024 for at in exported["reviewed_at"])  # when each answer was given
+    corrections = tmp_path / "corrections.csv"
+    info.value.save_as(corrections)
+    exported = pd.read_csv(corrections, dtype=str, keep_default_na=False)
+    assert list(exported.columns) == CORRECTION_COLUMNS and set(exported["reviewer"]) == {"Ana Lima"}
+    assert problems == []
+    context.close()
+
+    final, fields = tmp_path / "final.csv", tmp_path / "fields.csv"
+    apply_corrections(results, corrections, final, fields_out=fields)
+    frame, numbers = read_results(final), read_results(fields)
+    by_field = {f"{r.file}|{r.page}|{r.line}|{r.field}": r.value for r in numbers.itertuples()}
+    for item in items:  # the fields CSV, field by field: the clerk's number, or no number at all
+        want = expected[item["id"]]
+        assert by_field.get(item["id"]) == (None if want == "x" else want), item["id"]
+    for item in items:  # the final CSV, row by row
+        file, pg, line, fld = item["id"].split("|")
+        rows = frame[(frame["page"] == int(pg)) & (frame["line"] == int(line)) & (frame["field"] == int(fld))]
+        want = expected[item["id"]]
+        reviewed = rows[rows["status"] == "reviewed"]
+        assert "".join(str(d) for d in reviewed["digit"]) == ("" if want == "x" else want)
+        assert (reviewed["confidence"] == 1.0).all() and (rows["reviewer"] == "Ana Lima").all()
+        rejected = rows[rows["status"] == "rejected"]
+        if want == "x" or len(want) != len(item["value"]):  # what the machine read is kept
+            assert "".join(str(d) for d in rejected["original_digit"]) == item["value"]
+        else:
+            assert "".join(str(d) for d in reviewed["original_digit"]) == item["value"]
+    untouched = frame[~frame["status"].isin(["reviewed", "rejected"])]
+    assert len(untouched) == int((read_results(results)["status"] == "ok").sum()) - sum(
+        len(it["value"]) for it in items
+    )
+
+
+def test_the_report_is_compact_and_zooms_to_the_page(browser, two_hundred):
+    _, path = two_hundred
+    problems = []
+    context, page = _open(browser, path, problems)
+    top = page.eval_on_selector("header", "el => el.getBoundingClientRect().bottom")
+    cards = page.eval_on_selector_all(
+        ".item",
+        f"els => els.filter(e => e.getBoundingClientRect().top >= {top} "
+        "&& e.getBoundingClientRect().bottom <= 768).length",
+    )
+    assert cards >= 6  # fields in full view on a 768-px screen, under the header
+    page.keyboard.press("z")  # the page, the field outlined on it
+    assert page.locator("#zoom").is_visible() and page.locator("#zoom .outline").count() == 1
+    page.keyboard.press("Escape")
+    assert not page.locator("#zoom").is_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.fill("#accept-level", "0.5")
+    page.click("#accept-rest")  # accept every other field from 0.5 up: one step undoes it all
+    done = int(page.locator("#done-count").inner_text())
+    assert done > 2
+    page.keyboard.press("Backspace")
+    assert page.locator("#done-count").inner_text() == "2"
     assert problems == []
     context.close()
 
@@ -120,8 +204,10 @@ def test_threshold_slider_and_filters(browser, report):
     assert page.locator("#empty").is_visible()
     page.eval_on_selector("#threshold", "el => { el.value = el.max; el.dispatchEvent(new Event('input')); }")
     assert page.locator(".item").count() == total
-    digit = page.locator(".item .pred").first.inner_text().split()[0]
+    digit = page.locator(".item .pred .flag").first.inner_text()
     page.select_option("#filter-digit", digit)
-    shown = page.locator(".item .pred").all_inner_texts()
-    assert shown and all(t.split()[0] == digit for t in shown)
+    shown = page.locator(".item").count()
+    assert shown and page.locator(".item .pred").count() == shown
+    for i in range(shown):  # every field shown has that digit flagged
+        assert digit in page.locator(".item").nth(i).locator(".pred .flag").all_inner_texts()
     page.close()

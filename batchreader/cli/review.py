@@ -33,7 +33,9 @@ def review(ctx, results, scans, out, threshold, dpi) -> None:
     summary = api.review(results, scans, out, threshold=threshold, dpi=dpi)
     if not ctx.obj["quiet"]:
         click.echo(
-            f"{summary.flagged} of {summary.digits} digits to review ({summary.flagged_share}) -> {out}", err=True
+            f"{summary.fields} fields to review ({summary.flagged} of {summary.digits} digits flagged, "
+            f"{summary.flagged_share}) -> {out}",
+            err=True,
         )
 
 

@@ -39,7 +39,14 @@ def corrected_digits(corrections, scans: Path, dpi: float = PDF_DPI) -> tuple[np
     the not-a-digit class)."""
     root = scans.parent if scans.is_file() else scans
     images, labels = [], []
-    for file, rows in corrections.groupby("file", sort=True):
+    whole = corrections["corrected_digit"].str.len() > 1
+    if whole.any():
+        log.info(
+            "%d correction(s) of whole fields (typed with another count of digits than were found) are not "
+            "trained on: where each of their digits is, is not known",
+            int(whole.sum()),
+        )
+    for file, rows in corrections[~whole].groupby("file", sort=True):
         pages = {int(p) for p in rows["page"]}
         for page in read_pages(InputFile(root / str(file), str(file)), dpi):
             if not isinstance(page, Page):

@@ -31,10 +31,12 @@ def read_corrections(path: Path | str) -> pd.DataFrame:
     for col in OPTIONAL:
         if col not in frame.columns:
             frame[col] = ""
-    bad = frame[~frame["corrected_digit"].str.fullmatch(r"[0-9]|x|X")]
+    bad = frame[~frame["corrected_digit"].str.fullmatch(r"[0-9]+|x|X")]
     if len(bad):
         row, value = int(bad.index[0]) + 2, bad.iloc[0]["corrected_digit"]
-        raise CorrectionsError(f"{path}: corrected_digit must be 0-9 or x (line {row}: {value!r})")
+        raise CorrectionsError(
+            f"{path}: corrected_digit must be 0-9, x, or the digits of a whole field (line {row}: {value!r})"
+        )
     for col in ("page", "x", "y", "width", "height"):
         try:
             frame[col] = frame[col].astype(int)
@@ -69,8 +71,11 @@ def apply_corrections(
     ``original_digit`` and ``original_confidence``; a mark corrected to ``x`` gets
     ``status=rejected`` and no digit. The note, the reviewer (the correction's, else
     ``reviewer``) and the time of the review (the correction's, else now) go with it.
-    Every correction must match exactly one result row (same file, page and box), or
-    nothing is written. ``fields_out``: also write the final fields (one row per number).
+    A correction of a whole field (a number typed with another count of digits than were
+    found; its box the box round the field's digits) rejects the field's rows and adds
+    the person's digits after them, reviewed, the field's box split evenly.
+    Every correction must match exactly one result row (same file, page and box) or
+    field, or nothing is written. ``fields_out``: also write the final fields (one row per number).
     """
     output = AtomicOutput(Path(out))
     fields_output = AtomicOutput(Path(fields_out)) if fields_out is not None else None
@@ -82,30 +87,15 @@ def apply_corrections(
                 f"cannot read results {results_path}: {exc}", "give the results file that scan wrote"
             ) from exc
         corrections = read_corrections(corrections_path)
-        rows = results[KEY].assign(_row=range(len(results)))
-        for col in KEY[1:]:
-            rows[col] = rows[col].astype("float64")  # error rows have no box; match numbers as numbers
-            corrections[col] = corrections[col].astype("float64")
-        keyed = rows.merge(corrections, on=KEY, how="right", indicator=True)
-        unmatched = keyed[keyed["_merge"] == "right_only"]
-        if len(unmatched):
-            first = unmatched.iloc[0]
-            box = ",".join(str(int(first[k])) for k in ("x", "y", "width", "height"))
-            raise CorrectionsError(
-                f"{len(unmatched)} correction(s) match no result row, e.g. {first['file']} page {int(first['page'])} "
-                f"box {box}",
-                "corrections must come from a report of these same results",
-            )
         for col in REVIEW_COLUMNS:  # results reviewed before keep what was first read
             if col not in results.columns:
                 results[col] = pd.NA if col.startswith("original") else ""
-        results = coerce_types(results)
+        results = coerce_types(results).reset_index(drop=True)
+        keyed, field_fixes = _match(results, corrections)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         for _, c in keyed.iterrows():
             i = int(c["_row"])
-            if pd.isna(results.loc[i, "original_digit"]) and results.loc[i, "status"] != Status.REVIEWED.value:
-                results.loc[i, "original_digit"] = results.loc[i, "digit"]
-                results.loc[i, "original_confidence"] = results.loc[i, "confidence"]
+            _keep_original(results, i)
             results.loc[i, ["second_digit", "second_confidence"]] = pd.NA
             if c["corrected_digit"] == NOT_A_DIGIT:
                 results.loc[i, "digit"] = pd.NA
@@ -115,9 +105,8 @@ def apply_corrections(
                 results.loc[i, "digit"] = int(c["corrected_digit"])
                 results.loc[i, "confidence"] = 1.0
                 results.loc[i, "status"] = Status.REVIEWED.value
-            results.loc[i, "note"] = c["note"]
-            results.loc[i, "reviewer"] = c["reviewer"] or reviewer or ""
-            results.loc[i, "reviewed_at"] = c["reviewed_at"] or now
+            _stamp(results, i, c, reviewer, now)
+        results = _rewrite_fields(results, field_fixes, reviewer, now)
         if fields_output is not None:
             write_frame(fields_frame(results), fields_output, kind="fields")
         write_frame(results, output)
@@ -126,4 +115,91 @@ def apply_corrections(
         if fields_output is not None:
             fields_output.discard()
         raise
-    return len(keyed)
+    return len(keyed) + sum(len(fix["rows"]) + len(fix["number"]) for fix in field_fixes)
+
+
+def _keep_original(results: pd.DataFrame, i) -> None:
+    """What the machine read, kept the first time a row is reviewed."""
+    if pd.isna(results.loc[i, "original_digit"]) and results.loc[i, "status"] != Status.REVIEWED.value:
+        results.loc[i, "original_digit"] = results.loc[i, "digit"]
+        results.loc[i, "original_confidence"] = results.loc[i, "confidence"]
+
+
+def _stamp(results: pd.DataFrame, i, c, reviewer: str | None, now: str) -> None:
+    results.loc[i, "note"] = c["note"]
+    results.loc[i, "reviewer"] = c["reviewer"] or reviewer or ""
+    results.loc[i, "reviewed_at"] = c["reviewed_at"] or now
+
+
+def _match(results: pd.DataFrame, corrections: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """The corrections of single digits (matched to a result row by file, page and box),
+    and those of whole fields: a number typed with another count of digits than were
+    found, whose box is the box round one field's digits."""
+    rows = results[KEY].assign(_row=range(len(results)))
+    rows.index = results.index
+    for col in KEY[1:]:
+        rows[col] = rows[col].astype("float64")  # error rows have no box; match numbers as numbers
+        corrections[col] = corrections[col].astype("float64")
+    keyed = rows.merge(corrections, on=KEY, how="right", indicator=True)
+    single = keyed[(keyed["_merge"] == "both") & (keyed["corrected_digit"].str.len() == 1)]
+    rest = corrections.loc[~corrections.set_index(KEY).index.isin(single.set_index(KEY).index)]
+    digits = results[results["status"].isin([Status.OK.value, Status.REVIEWED.value])]
+    boxes = {}
+    for key, group in digits.groupby(["file", "page", "line", "field"], sort=False):
+        x0, y0 = float(group["x"].min()), float(group["y"].min())
+        x1, y1 = float((group["x"] + group["width"]).max()), float((group["y"] + group["height"]).max())
+        boxes[(key[0], float(key[1]), x0, y0, x1 - x0, y1 - y0)] = group.sort_values("index").index
+    fixes, unmatched = [], []
+    for _, c in rest.iterrows():
+        found = boxes.get((c["file"], c["page"], c["x"], c["y"], c["width"], c["height"]))
+        if found is None or c["corrected_digit"] == NOT_A_DIGIT:
+            unmatched.append(c)
+        else:
+            fixes.append({"rows": list(found), "number": c["corrected_digit"], "correction": c})
+    if unmatched:
+        first = unmatched[0]
+        box = ",".join(str(int(first[k])) for k in ("x", "y", "width", "height"))
+        raise CorrectionsError(
+            f"{len(unmatched)} correction(s) match no result row or field, e.g. {first['file']} page "
+            f"{int(first['page'])} box {box}",
+            "corrections must come from a report of these same results",
+        )
+    return single, fixes
+
+
+def _rewrite_fields(results: pd.DataFrame, fixes: list[dict], reviewer: str | None, now: str) -> pd.DataFrame:
+    """Apply the corrections of whole fields: the field's digits as found are kept as
+    rejected rows (what the machine read stays in ``original_digit``), and the person's
+    digits follow them as reviewed rows, the field's box split evenly between them."""
+    new_rows = []
+    for fix in fixes:
+        old = results.loc[fix["rows"]]
+        x0, y0 = int(old["x"].min()), int(old["y"].min())
+        x1, y1 = int((old["x"] + old["width"]).max()), int((old["y"] + old["height"]).max())
+        for i in fix["rows"]:
+            _keep_original(results, i)
+            results.loc[i, ["digit", "confidence", "second_digit", "second_confidence"]] = pd.NA
+            results.loc[i, "status"] = Status.REJECTED.value
+            _stamp(results, i, fix["correction"], reviewer, now)
+        number = fix["number"]
+        first = old.iloc[0]
+        for k, ch in enumerate(number):
+            left, right = x0 + (x1 - x0) * k // len(number), x0 + (x1 - x0) * (k + 1) // len(number)
+            row = first.copy()
+            row[["x", "y", "width", "height"]] = [left, y0, max(1, right - left), y1 - y0]
+            row[["digit", "confidence", "status", "index"]] = [int(ch), 1.0, Status.REVIEWED.value, k + 1]
+            row[["second_digit", "second_confidence", "original_digit", "original_confidence"]] = pd.NA
+            c = fix["correction"]
+            row["note"], row["reviewer"] = c["note"], c["reviewer"] or reviewer or ""
+            row["reviewed_at"] = c["reviewed_at"] or now
+            new_rows.append((fix["rows"][-1], row))
+    if not new_rows:
+        return results
+    after: dict[int, list[pd.Series]] = {}
+    for anchor, row in new_rows:
+        after.setdefault(anchor, []).append(row)
+    table = []
+    for i, row in results.iterrows():  # each field's new rows right after its old ones
+        table.append(row)
+        table.extend(after.get(i, []))
+    return coerce_types(pd.DataFrame(table).reset_index(drop=True))

@@ -29,8 +29,13 @@ from batchreader.schema import CORRECTION_COLUMNS, Status
 
 log = logging.getLogger(__name__)
 
-_CROP_HEIGHT = 96
-_REGION_WIDTH = 480
+_STRIP_HEIGHT = 48
+"""Rows a field's picture is stored at (never enlarged; the page shows it 64 px high): a
+number read at a glance, in about a kilobyte."""
+_PAGE_WIDTH = 640
+"""Columns of a page's picture, shared by all its fields: the region shown beside each
+field and the page view it zooms to, where the layout matters more than the strokes."""
+_JPEG_QUALITY = 55
 
 
 @dataclass
@@ -42,21 +47,22 @@ class ReviewSummary:
     digits: int
     flagged: int
     error_files: list[str]
+    fields: int = 0
+    """Fields (numbers) with a flagged digit: the report's items."""
 
     @property
     def flagged_share(self) -> str:
         return f"{self.flagged / self.digits:.1%}" if self.digits else "0%"
 
 
-def _data_uri(image: np.ndarray, kind: str = "png") -> str:
-    """A picture as a data URI: ``png`` for the enlarged digit (sharp edges), ``jpeg``
-    for pictures of paper (the field, the page region: a tenth of a PNG's size for
-    scanned grey, sharp enough to read)."""
-    params = [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY] if kind == "jpeg" else []
-    ok, buf = cv2.imencode(".jpg" if kind == "jpeg" else ".png", image, params)
+def _data_uri(image: np.ndarray) -> str:
+    """A picture of paper as a JPEG data URI (a tenth of a PNG's size for scanned grey,
+    sharp enough to read)."""
+    params = [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY, cv2.IMWRITE_JPEG_OPTIMIZE, 1]
+    ok, buf = cv2.imencode(".jpg", image, params)
     if not ok:  # pragma: no cover - cv2 encodes any uint8 image
-        raise ValueError(f"{kind} encoding failed")
-    return f"data:image/{kind};base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+        raise ValueError("jpeg encoding failed")
+    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
 
 
 def _cut(gray: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
@@ -65,58 +71,46 @@ def _cut(gray: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     return gray[y0:y1, x0:x1]
 
 
-_JPEG_QUALITY = 80
-
-
 def _shrunk(image: np.ndarray, height: int | None = None, width: int | None = None) -> np.ndarray:
     """``image`` scaled down to ``height`` (or ``width``) when larger, never up: the
     browser enlarges a small picture as well, and the report stays light."""
     h, w = image.shape[:2]
-    if (height and h <= height) or (width and w <= width):
-        return image
-    return _scaled(image, height=height, width=width)
-
-
-def _scaled(image: np.ndarray, height: int | None = None, width: int | None = None) -> np.ndarray:
-    h, w = image.shape[:2]
     if h == 0 or w == 0:
         return np.full((8, 8), 255, np.uint8)
+    if (height and h <= height) or (width and w <= width):
+        return image
     scale = (height / h) if height else (width / w)
-    scale = min(scale, 8.0)
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST
-    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
-def crops_for(page: Page, row, field_rows) -> dict[str, str]:
-    """The three pictures of one digit: enlarged crop, its field with the digit marked,
-    and the page region around the field."""
-    x, y, w, h = int(row["x"]), int(row["y"]), int(row["width"]), int(row["height"])
-    m = max(2, int(0.25 * h))
-    crop = _scaled(_cut(page.gray, x - m, y - m, x + w + m, y + h + m), height=_CROP_HEIGHT)
-    fx0, fy0 = int(field_rows["x"].min()), int(field_rows["y"].min())
-    fx1 = int((field_rows["x"] + field_rows["width"]).max())
-    fy1 = int((field_rows["y"] + field_rows["height"]).max())
-    sx0, sy0 = max(0, fx0 - m), max(0, fy0 - m)
-    strip = cv2.cvtColor(_cut(page.gray, sx0, sy0, fx1 + m, fy1 + m), cv2.COLOR_GRAY2BGR)
-    cv2.rectangle(strip, (x - sx0 - 2, y - sy0 - 2), (x - sx0 + w + 1, y - sy0 + h + 1), (0, 0, 230), max(2, h // 30))
-    fh = fy1 - fy0
-    rx0, ry0 = max(0, fx0 - 3 * fh), max(0, fy0 - 2 * fh)
-    region = cv2.cvtColor(_cut(page.gray, rx0, ry0, fx1 + 3 * fh, fy1 + 2 * fh), cv2.COLOR_GRAY2BGR)
-    # the digit meant, marked in the region too (two 8s may be in view)
-    thick = max(2, region.shape[1] // _REGION_WIDTH * 2)
-    cv2.rectangle(region, (x - rx0 - 3, y - ry0 - 3), (x - rx0 + w + 2, y - ry0 + h + 2), (0, 0, 230), thick)
-    return {
-        "crop": _data_uri(crop),
-        "strip": _data_uri(_shrunk(strip, height=_CROP_HEIGHT), "jpeg"),
-        "region": _data_uri(_shrunk(region, width=_REGION_WIDTH), "jpeg"),
-    }
+def field_picture(page: Page, digits) -> tuple[str, list[list[float]]]:
+    """The picture of one field (its digits' rows) with a margin of paper, and each
+    digit's box in it as fractions of the picture (x, y, width, height): the page draws
+    the boxes, so the picture stays plain grey."""
+    x0, y0 = int(digits["x"].min()), int(digits["y"].min())
+    x1, y1 = int((digits["x"] + digits["width"]).max()), int((digits["y"] + digits["height"]).max())
+    m = max(4, int(0.35 * (y1 - y0)))
+    h, w = page.gray.shape
+    sx0, sy0, sx1, sy1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
+    cw, ch = max(1, sx1 - sx0), max(1, sy1 - sy0)
+    boxes = [
+        [round((r.x - sx0) / cw, 4), round((r.y - sy0) / ch, 4), round(r.width / cw, 4), round(r.height / ch, 4)]
+        for r in digits.itertuples()
+    ]
+    return _data_uri(_shrunk(_cut(page.gray, sx0, sy0, sx1, sy1), height=_STRIP_HEIGHT)), boxes
+
+
+def page_picture(page: Page) -> dict:
+    """A page's picture, shared by its fields: their region beside each, and the page view."""
+    h, w = page.gray.shape
+    return {"src": _data_uri(_shrunk(page.gray, width=_PAGE_WIDTH)), "width": w, "height": h}
 
 
 def _histogram_svg(confidences: np.ndarray, threshold: float, bins: int = 20) -> str:
     """Counts of the digits by confidence (bars on a log scale, each titled with its
     count), the threshold in red, and an axis labelled 0, 0.5 and 1 below."""
     counts, _ = np.histogram(confidences, bins=bins, range=(0.0, 1.0))
-    width, height, axis = 200, 50, 12
+    width, height, axis = 160, 22, 11
     bar = width / bins
     top = max(1.0, float(np.log1p(counts.max()))) if counts.size else 1.0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 8}" height="{height + axis}" role="img">']
@@ -131,7 +125,7 @@ def _histogram_svg(confidences: np.ndarray, threshold: float, bins: int = 20) ->
     parts.append(f'<line x1="4" x2="{4 + width}" y1="{height + 0.5}" y2="{height + 0.5}" stroke="#666"/>')
     for value, anchor in ((0, "start"), (0.5, "middle"), (1, "end")):
         parts.append(
-            f'<text x="{4 + value * width:.0f}" y="{height + axis - 1}" font-size="10" text-anchor="{anchor}">'
+            f'<text x="{4 + value * width:.0f}" y="{height + axis - 1}" font-size="9" text-anchor="{anchor}">'
             f"{value:g}</text>"
         )
     parts.append("</svg>")
@@ -196,40 +190,40 @@ def build_review(
                 f"cannot read results {results_path}: {exc}", "give the results file that scan wrote"
             ) from exc
         digits = results[results["status"] == Status.OK.value]
-        flagged = digits[digits["confidence"] < threshold].sort_values("confidence", kind="stable")
-        # one grouping of all digits by number, not a scan of the whole table per flagged digit
-        fields = digits.groupby(["file", "page", "line", "field"], sort=False)
-        items = []
-        for file, rows in flagged.groupby("file", sort=True):
-            wanted = {int(p) for p in rows["page"]}
-            path = located(str(file))
-            for page in read_pages(InputFile(path, str(file)), dpi):
+        flagged = digits[digits["confidence"] < threshold]
+        # the unit of review is a field (a number): every field with a flagged digit, with all its digits
+        keys = ["file", "page", "line", "field"]
+        wanted_fields = set(flagged[keys].itertuples(index=False, name=None))
+        items, pages = [], {}
+        for (file, page_no, line, fld), rows in digits.groupby(keys, sort=True):
+            if (file, page_no, line, fld) not in wanted_fields:
+                continue
+            rows = rows.sort_values("index")
+            items.append({"key": (str(file), int(page_no)), "rows": rows, "line": int(line), "field": int(fld)})
+        for file, page_items in _by_file(items):
+            wanted = {it["key"][1] for it in page_items}
+            path = located(file)
+            for page in read_pages(InputFile(path, file), dpi):
                 if not isinstance(page, Page) or page.number not in wanted:
                     continue
                 wanted.discard(page.number)
-                for idx, row in rows[rows["page"] == page.number].iterrows():
-                    same_field = fields.get_group((file, page.number, row["line"], row["field"]))
-                    item = {
-                        "id": f"{file}|{page.number}|{row['x']}|{row['y']}|{row['width']}|{row['height']}",
-                        "order": int(idx),
-                        **{k: _plain(row[k]) for k in ("file", "page", "line", "field", "index", "x", "y")},
-                        **{k: _plain(row[k]) for k in ("width", "height", "digit", "confidence")},
-                        **{k: _plain(row[k]) for k in ("second_digit", "second_confidence")},
-                    }
-                    item.update(crops_for(page, row, same_field))
-                    items.append(item)
+                pages[f"{file}|{page.number}"] = page_picture(page)
+                for it in page_items:
+                    if it["key"][1] == page.number:
+                        it["strip"], it["boxes"] = field_picture(page, it["rows"])
             if wanted:
                 raise InputNotFoundError(
                     f"page {min(wanted)} of {path} cannot be read, and holds flagged digits",
                     "pass --scans the folder that was scanned",
                 )
-        items.sort(key=lambda it: (it["confidence"], it["order"]))
+        items = [_field_item(it, threshold) for it in items]
         ok_pages = results[results["status"] != Status.ERROR.value][["file", "page"]].drop_duplicates()
         summary = ReviewSummary(
             files=int(results["file"].nunique()),
             pages=len(ok_pages),
             digits=len(digits),
             flagged=len(flagged),
+            fields=len(items),
             error_files=sorted(set(results.loc[results["status"] == Status.ERROR.value, "file"])),
         )
         data = {
@@ -244,8 +238,10 @@ def build_review(
                 "digits": summary.digits,
                 "flagged": summary.flagged,
                 "flagged_share": summary.flagged_share,
+                "fields": summary.fields,
                 "error_files": summary.error_files,
             },
+            "pages": pages,
             "items": items,
         }
         template = resources.files("batchreader.verify").joinpath("templates/review.html").read_text(encoding="utf-8")
@@ -259,6 +255,45 @@ def build_review(
         raise
     log.info("review report: %d of %d digits flagged -> %s", summary.flagged, summary.digits, out)
     return summary
+
+
+def _by_file(items: list[dict]):
+    """The items of each file in turn (items are in file order)."""
+    files: dict[str, list[dict]] = {}
+    for it in items:
+        files.setdefault(it["key"][0], []).append(it)
+    return files.items()
+
+
+def _field_item(it: dict, threshold: float) -> dict:
+    """One field of the report: its reading, its digits (each flagged or not, with its
+    box in the field's picture) and where it is on its page."""
+    rows = it["rows"]
+    file, page = it["key"]
+    x0, y0 = int(rows["x"].min()), int(rows["y"].min())
+    x1, y1 = int((rows["x"] + rows["width"]).max()), int((rows["y"] + rows["height"]).max())
+    digits = []
+    for r, box in zip(rows.itertuples(), it["boxes"]):
+        digits.append(
+            {
+                **{k: _plain(getattr(r, k)) for k in ("x", "y", "width", "height", "digit", "confidence")},
+                **{k: _plain(getattr(r, k)) for k in ("second_digit", "second_confidence")},
+                "flagged": bool(r.confidence < threshold),
+                "box": box,
+            }
+        )
+    return {
+        "id": f"{file}|{page}|{it['line']}|{it['field']}",
+        "file": file,
+        "page": page,
+        "line": it["line"],
+        "field": it["field"],
+        "value": "".join(str(d["digit"]) for d in digits),
+        "confidence": min(d["confidence"] for d in digits),
+        "box": [x0, y0, x1 - x0, y1 - y0],
+        "digits": digits,
+        "strip": it["strip"],
+    }
 
 
 def _plain(value):

@@ -1,0 +1,169 @@
+"""The review loop, measured: a scripted clerk works through a report in Chromium.
+
+Renders synthetic pages in every style of ``batchreader.training.pagesynth.STYLES`` from
+MNIST test digits, scans them, writes the review report at the default threshold, and
+has a clerk who knows the truth review every field in it with the keyboard alone:
+``Enter`` when the reading is right, the number as written and ``Enter`` when it is not,
+``x`` when the field holds no written digit. It then exports the corrections, applies
+them, and prints:
+
+- keystrokes per field reviewed (issue 23's target: at most 1.2);
+- the report's size per 1,000 fields (target: at most 1.5 MB);
+- wrong digits left in the reviewed fields after the review (target: 0);
+- the time Chromium takes to open a report of 10,000 fields (the fields of this one,
+  repeated; target: at most 3 s), median of three loads.
+
+    .venv/bin/python benchmarks/review.py --mnist ../shared/data/mnist.npz --pages 2
+
+Needs Debian's ``chromium`` and the ``playwright`` package (``make test`` installs both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import batchreader
+from batchreader.defaults import REVIEW_THRESHOLD
+from batchreader.io.results import read_results
+from batchreader.training.pagesynth import STYLES, render_pages, save_scan, truth_rows
+from batchreader.verify.corrections import apply_corrections
+from batchreader.verify.report import build_review
+from batchreader.verify.scoring import TRUTH_COLUMNS
+
+CONTAINER = {"fax": ".tif", "blue-ink": ".jpg", "photo": ".jpg", "pencil": ".pdf"}
+DATA = re.compile(r'(<script id="review-data" type="application/json">)(.*?)(</script>)', re.S)
+
+
+def _truth_number(item: dict, truth: pd.DataFrame) -> str:
+    """The digits written inside the field's box (centres inside it), left to right."""
+    x, y, w, h = item["box"]
+    mine = truth[(truth["file"] == item["file"]) & (truth["page"] == item["page"])]
+    cx, cy = mine["x"] + mine["width"] / 2, mine["y"] + mine["height"] / 2
+    inside = mine[(cx >= x) & (cx <= x + w) & (cy >= y) & (cy <= y + h)].sort_values("x")
+    return "".join(str(int(d)) for d in inside["digit"])
+
+
+def _keys(item: dict, truth: str) -> list[str]:
+    if not truth:
+        return ["x"]
+    if truth == item["value"]:
+        return ["Enter"]
+    return [*truth, "Enter"]
+
+
+def _bigger(report: Path, out: Path, fields: int) -> None:
+    """A report of ``fields`` fields: this report's, repeated under new ids."""
+    html = report.read_text(encoding="utf-8")
+    data = json.loads(DATA.search(html).group(2))
+    items = data["items"]
+    data["items"] = [{**items[i % len(items)], "id": f"{items[i % len(items)]['id']}|copy{i}"} for i in range(fields)]
+    blob = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
+    out.write_text(DATA.sub(lambda m: m.group(1) + blob + m.group(3), html), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mnist", type=Path, required=True)
+    parser.add_argument("--pages", type=int, default=2, help="pages per style")
+    parser.add_argument("--seed", type=int, default=100)
+    parser.add_argument("--threshold", type=float, default=REVIEW_THRESHOLD)
+    parser.add_argument("--load-fields", type=int, default=10000, help="fields of the report whose load is timed")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise SystemExit("chromium is not installed (apt-get install chromium)")
+    with np.load(args.mnist) as data:
+        x, y = data["x_test"], data["y_test"]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        scans = root / "scans"
+        scans.mkdir()
+        truth, offset = [], 0
+        for n, (name, style) in enumerate(STYLES.items()):
+            pages = render_pages(x[offset:], y[offset:], args.pages, style, seed=args.seed + n)
+            offset += sum(len(p.truth) for p in pages)
+            file = f"{name}{CONTAINER.get(name, '.png')}"
+            save_scan(pages, scans / file, style.dpi, binary=style.binary)
+            truth.extend(truth_rows(pages, file))
+        truth = pd.DataFrame(truth, columns=TRUTH_COLUMNS)
+        results = root / "results.csv"
+        batchreader.scan([scans], results)
+        report = root / "review.html"
+        summary = build_review(results, None, report, threshold=args.threshold)
+        items = json.loads(DATA.search(report.read_text(encoding="utf-8")).group(2))["items"]
+        wanted = {it["id"]: _truth_number(it, truth) for it in items}
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            context = browser.new_context(accept_downloads=True, viewport={"width": 1366, "height": 768})
+            page = context.new_page()
+            page.goto(report.as_uri())
+            page.wait_for_selector(".item")
+            keys = 0
+            for item in items:
+                assert page.locator(".item.current").get_attribute("data-id") == item["id"]
+                for key in _keys(item, wanted[item["id"]]):
+                    page.keyboard.press(key)
+                    keys += 1
+            with page.expect_download() as info:
+                page.click("#export")
+            corrections = root / "corrections.csv"
+            info.value.save_as(corrections)
+            context.close()
+
+            big = root / "big.html"
+            _bigger(report, big, args.load_fields)
+            loads = []
+            for _ in range(3):
+                page = browser.new_page(viewport={"width": 1366, "height": 768})
+                start = time.perf_counter()
+                page.goto(big.as_uri())
+                page.wait_for_selector(".item")
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+                loads.append(time.perf_counter() - start)
+                page.close()
+            browser.close()
+
+        final, fields = root / "final.csv", root / "fields.csv"
+        apply_corrections(results, corrections, final, fields_out=fields)
+        numbers = read_results(fields)
+        got = {f"{r.file}|{r.page}|{r.line}|{r.field}": r.value for r in numbers.itertuples()}
+        wrong = 0
+        for item in items:
+            want, have = wanted[item["id"]], got.get(item["id"], "")
+            wrong += sum(a != b for a, b in zip(want, have)) + abs(len(want) - len(have))
+        size = report.stat().st_size
+        right = sum(wanted[it["id"]] == it["value"] for it in items)
+        print(
+            f"pages {len(STYLES) * args.pages}, digits {summary.digits}, "
+            f"flagged {summary.flagged} in {len(items)} fields"
+        )
+        print(f"  read right already     {right} of {len(items)} fields")
+        print(f"  keystrokes per field   {keys / max(1, len(items)):.3f}   target <= 1.2")
+        print(
+            f"  MB per 1,000 fields    {size / max(1, len(items)) * 1000 / 1e6:.2f}   target <= 1.5 "
+            f"({size / 1e6:.2f} MB)"
+        )
+        print(f"  wrong digits left      {wrong}   target 0")
+        print(
+            f"  load, {args.load_fields:,} fields  {statistics.median(loads):.2f} s   target <= 3 "
+            f"({big.stat().st_size / 1e6:.1f} MB; {', '.join(f'{t:.2f}' for t in loads)})"
+        )
+
+
+if __name__ == "__main__":
+    main()
