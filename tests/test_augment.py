@@ -8,7 +8,7 @@ from skimage.morphology import skeletonize
 
 from batchreader.read.classes import NOT_A_DIGIT, TOUCHING
 from batchreader.read.normalize import MNIST_BOX, MNIST_SIZE, to_mnist
-from batchreader.training.augment import _fine_pen, augment_batch, continental
+from batchreader.training.augment import _fine_pen, _separator, augment_batch, continental
 
 
 def _strokes(a: np.ndarray) -> tuple[int, float]:
@@ -93,3 +93,22 @@ def test_continental_ones_get_a_flag_and_sevens_a_bar_in_the_writers_stroke(mnis
         assert wider >= 26 and joined >= 27
     four = x[y == 4][0]
     assert np.allclose(continental(four, 4, rng), four / 255.0)  # other digits as written
+
+
+def test_a_thousands_dot_or_comma_is_written_against_the_digits_foot(mnist_subset):
+    rng = np.random.default_rng(3)
+    for digit in mnist_subset["x_test"][:60]:
+        a = cv2.resize(digit.astype(np.float32) / 255.0, (64, 64), interpolation=cv2.INTER_LINEAR)
+        out = _separator(a, rng)
+        assert (out >= a - 1e-6).all()  # ink is only added: the digit stays whole
+        ys, xs = np.nonzero((out > 0.5) & ~(a > 0.5))
+        rows = np.nonzero((a > 0.5).any(axis=1))[0]
+        assert ys.size and ys.min() >= rows[0] + 0.6 * (rows[-1] - rows[0])  # at the foot, not the top
+        # against the digit: its nearest pixel touches the digit's ink, or nearly
+        away = cv2.distanceTransform((a <= 0.5).astype(np.uint8), cv2.DIST_L2, 5)
+        assert away[ys, xs].min() <= 0.1 * (rows[-1] - rows[0]) + 1
+    x, y = mnist_subset["x_test"][:64], mnist_subset["y_test"][:64]
+    _, labels = augment_batch(
+        x, y, rng, nondigit_share=0, touching_share=0, separator_share=1.0, not_a_digit=NOT_A_DIGIT, touching=TOUCHING
+    )
+    assert (labels == y).all()  # a 9 with a dot at its tail is still a 9

@@ -68,6 +68,13 @@ from batchreader.cli.options import dpi_option, model_option
     help="Share of the samples that are two or three digits written touching (class touching-digits).",
 )
 @click.option(
+    "--separator-share",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of the distorted digits with a thousands dot or a comma written against them.",
+)
+@click.option(
     "--continental",
     "continental_share",
     default=0.0,
@@ -101,6 +108,7 @@ def train(
     font_share,
     letter_share,
     touching_share,
+    separator_share,
     continental_share,
     corrections,
     scans,
@@ -145,6 +153,7 @@ def train(
         font_share=font_share,
         letter_share=letter_share,
         touching_share=touching_share,
+        separator_share=separator_share,
         continental_share=continental_share,
     )
     card = api.train(out, api.load_mnist(data), config, command=command, init=model, progress=bar)

@@ -15,13 +15,17 @@ from batchreader.read.normalize import MNIST_SIZE, to_mnist
 _WORK = 64  # augment at a finer grid than 28x28 so thickness and warps stay smooth
 
 
-def augment_digit(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Return a randomly distorted, re-framed copy of a 28x28 MNIST digit (float in [0, 1])."""
+def augment_digit(digit: np.ndarray, rng: np.random.Generator, separator: float = 0.0) -> np.ndarray:
+    """Return a randomly distorted, re-framed copy of a 28x28 MNIST digit (float in [0, 1]);
+    in a share ``separator`` of them, a dot or comma is written against it (see
+    :func:`_separator`)."""
     a = np.asarray(digit, np.float32)
     if a.max() > 1.0:
         a = a / 255.0
     a = cv2.resize(a, (_WORK, _WORK), interpolation=cv2.INTER_LINEAR)
     a = _random_affine(a, rng)
+    if separator and rng.random() < separator:
+        a = _separator(a, rng)
     if rng.random() < 0.3:
         a = _elastic(a, rng)
     pen = rng.random()
@@ -57,6 +61,31 @@ def _random_affine(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     centre_out = np.array([size / 2, size / 2])
     m = np.hstack([lin, (centre_out - lin @ centre_in)[:, None]]).astype(np.float32)
     return cv2.warpAffine(a, m, (size, size), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
+def _separator(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Write a thousands dot or a comma against the digit's foot, after it or before it
+    (1.000, 25.810,-): in an amount written quickly it touches the digit, segmentation
+    cannot part them, and a 9 with a dot at its tail or a 0 with one at its side is
+    still a 9 or a 0."""
+    ys, xs = np.nonzero(a > 0.5)
+    if ys.size == 0:
+        return a
+    top, bottom, left, right = ys.min(), ys.max(), xs.min(), xs.max()
+    height = bottom - top + 1
+    radius = max(1.5, rng.uniform(0.07, 0.13) * height)
+    # the foot of the digit on the chosen side, where the dot meets it or nearly does
+    after = rng.random() < 0.7
+    y = int(bottom - rng.uniform(0.0, 0.2) * height)
+    row = xs[np.abs(ys - y) <= radius]
+    edge = (row.max() if after else row.min()) if row.size else (right if after else left)
+    x = int(edge + (1 if after else -1) * rng.uniform(0.4, 1.6) * radius)
+    out = a.copy()
+    cv2.circle(out, (x, y), int(round(radius)), 1.0, -1)
+    if rng.random() < 0.35:  # a comma's tail, down and back
+        tail = (int(x - rng.uniform(0.5, 1.5) * radius), int(y + rng.uniform(1.5, 3.0) * radius))
+        cv2.line(out, (x, y), tail, 1.0, max(1, int(radius * 0.8)))
+    return out
 
 
 def _elastic(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -352,17 +381,19 @@ def augment_batch(
     font_share: float = 0.0,
     continental_share: float = 0.0,
     letter_share: float = 0.5,
+    separator_share: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Augment a batch of 28x28 digits and replace a share of it with non-digit marks
-    and a share with touching digits (drawn from the batch's own digits; in a share
-    ``touching_ones`` of them one of the digits is a 1: a bar written into the stem of
-    its neighbour is the pair most easily taken for one digit, 41 for a 4, 91 for a 9).
-    A share ``font_share`` of the digits is replaced by the same digit in a handwriting
-    face (:func:`make_font_digit`), and then a share ``letter_share`` of the drawn marks
-    are letters in those faces (:func:`make_font_letters`). A share ``continental_share`` of the 1s and 7s
-    is written with a flag or a bar (:func:`continental`) before it is distorted.
+        and a share with touching digits (drawn from the batch's own digits; in a share
+        ``touching_ones`` of them one of the digits is a 1: a bar written into the stem of
+        its neighbour is the pair most easily taken for one digit, 41 for a 4, 91 for a 9).
+        A share ``font_share`` of the digits is replaced by the same digit in a handwriting
+        face (:func:`make_font_digit`), and then a share ``letter_share`` of the drawn marks
+        are letters in those faces (:func:`make_font_letters`). A share ``continental_share`` of the 1s and 7s
+        is written with a flag or a bar (:func:`continental`) before it is distorted. A share
+    ``separator_share`` of the distorted digits has a dot or comma against it (:func:`_separator`).
 
-    Returns (N, 28, 28, 1) float32 images and int32 labels.
+        Returns (N, 28, 28, 1) float32 images and int32 labels.
     """
     n = len(images)
     out = np.zeros((n, MNIST_SIZE, MNIST_SIZE, 1), np.float32)
@@ -388,9 +419,9 @@ def augment_batch(
         elif font_share and rng.random() < font_share:
             out[i, :, :, 0] = make_font_digit(int(out_labels[i]), rng)
         elif continental_share and out_labels[i] in (1, 7) and rng.random() < continental_share:
-            out[i, :, :, 0] = augment_digit(continental(images[i], int(out_labels[i]), rng), rng)
+            out[i, :, :, 0] = augment_digit(continental(images[i], int(out_labels[i]), rng), rng, separator_share)
         elif rng.random() < augment_share:
-            out[i, :, :, 0] = augment_digit(images[i], rng)
+            out[i, :, :, 0] = augment_digit(images[i], rng, separator_share)
         else:  # MNIST digits are already framed; some stay as written
             out[i, :, :, 0] = images[i] / (255.0 if images[i].max() > 1 else 1.0)
     return out, out_labels

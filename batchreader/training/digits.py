@@ -105,6 +105,9 @@ class TrainConfig:
     :func:`batchreader.training.augment.make_font_digit`): the styles MNIST lacks."""
     letter_share: float = 0.5
     """With ``font_share``: share of the drawn marks that are letters in those faces."""
+    separator_share: float = 0.0
+    """Share of the distorted digits with a thousands dot or a comma written against them
+    (see :func:`batchreader.training.augment.augment_digit`)."""
     continental_share: float = 0.0
     """Share of the 1s and 7s written with a flag or a bar (see
     :func:`batchreader.training.augment.continental`)."""
@@ -130,6 +133,7 @@ def _batches(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, seed: int):
             font_share=cfg.font_share,
             letter_share=cfg.letter_share,
             continental_share=cfg.continental_share,
+            separator_share=cfg.separator_share,
             not_a_digit=NOT_A_DIGIT,
             touching=TOUCHING,
         )
@@ -329,6 +333,11 @@ def _card(
                 f"; {cfg.font_share:.0%} of the digits in handwriting faces, and {cfg.letter_share:.0%} of the "
                 "marks letters in them"
                 if cfg.font_share
+                else ""
+            )
+            + (
+                f"; a dot or comma written against {cfg.separator_share:.0%} of the digits"
+                if cfg.separator_share
                 else ""
             ),
         },
