@@ -347,3 +347,25 @@ def test_review_refuses_scans_that_are_missing_or_changed_and_writes_nothing(sca
     assert truth.exit_code == ExitCode.INPUT_NOT_FOUND and "not a batchreader results file" in truth.output
     assert truth.exception is None or isinstance(truth.exception, SystemExit)
     assert not report.exists()
+
+
+def test_the_marks_rejected_beside_a_number_are_shown_with_it_when_asked(scans, tmp_path):
+    results = tmp_path / "r.csv"
+    batchreader.scan([scans / "clean.png"], results, jobs=1)
+    frame = read_results(results)
+    rows = _field(results, 3)
+    # the reader dropped the field's last digit as a mark, and was unsure of its first
+    frame.loc[rows.index[-1], "status"] = "rejected"
+    frame.loc[rows.index[0], "confidence"] = 0.5
+    edited = tmp_path / "edited.csv"
+    frame.to_csv(edited, index=False)
+    report = tmp_path / "review.html"
+    build_review(edited, scans / "clean.png", report, threshold=0.9, rejected=True)
+    first = rows.iloc[0]
+    item = next(it for it in _data(report)["items"] if (it["line"], it["field"]) == (first["line"], first["field"]))
+    assert item["value"] == "".join(str(d) for d in rows["digit"][:-1])
+    assert len(item["marks"]) == 1  # the dropped digit, drawn in the field's picture for the clerk to restore
+    x, y, w, h = item["marks"][0]
+    assert x > max(d["box"][0] for d in item["digits"]) and x + w <= 1.0001 and 0 <= y < 1
+    build_review(edited, scans / "clean.png", report, threshold=0.9)
+    assert all(it["marks"] == [] for it in _data(report)["items"])

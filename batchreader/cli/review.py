@@ -25,12 +25,18 @@ from batchreader.cli.options import threshold_option
     type=click.IntRange(50, 1200),
     help="PDF render resolution used by the scan (default: the run record's, else 300).",
 )
+@click.option(
+    "--rejected",
+    is_flag=True,
+    help="Also show the marks rejected in each field (scan with --keep-rejected), to restore a dropped digit.",
+)
 @click.pass_context
-def review(ctx, results, scans, out, threshold, dpi) -> None:
-    """Write an HTML report of the low-confidence digits in RESULTS, for a person to check."""
+def review(ctx, results, scans, out, threshold, dpi, rejected) -> None:
+    """Write an HTML report of the numbers in RESULTS that hold a low-confidence digit,
+    for a person to check."""
     from batchreader import api
 
-    summary = api.review(results, scans, out, threshold=threshold, dpi=dpi)
+    summary = api.review(results, scans, out, threshold=threshold, dpi=dpi, rejected=rejected)
     if not ctx.obj["quiet"]:
         click.echo(
             f"{summary.fields} fields to review ({summary.flagged} of {summary.digits} digits flagged, "

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from batchreader.defaults import PDF_DPI, REVIEW_THRESHOLD
 from batchreader.errors import InputNotFoundError
@@ -83,21 +84,27 @@ def _shrunk(image: np.ndarray, height: int | None = None, width: int | None = No
     return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
-def field_picture(page: Page, digits) -> tuple[str, list[list[float]]]:
-    """The picture of one field (its digits' rows) with a margin of paper, and each
-    digit's box in it as fractions of the picture (x, y, width, height): the page draws
-    the boxes, so the picture stays plain grey."""
-    x0, y0 = int(digits["x"].min()), int(digits["y"].min())
-    x1, y1 = int((digits["x"] + digits["width"]).max()), int((digits["y"] + digits["height"]).max())
-    m = max(4, int(0.35 * (y1 - y0)))
+def field_picture(page: Page, digits, marks=None) -> tuple[str, list[list[float]], list[list[float]]]:
+    """The picture of one field (its digits' rows, and the rejected ``marks`` of the field
+    when asked) with a margin of paper, and each digit's and mark's box in it as fractions
+    of the picture (x, y, width, height): the page draws the boxes, so the picture stays
+    plain grey."""
+    both = digits if marks is None or not len(marks) else pd.concat([digits, marks])
+    x0, y0 = int(both["x"].min()), int(both["y"].min())
+    x1, y1 = int((both["x"] + both["width"]).max()), int((both["y"] + both["height"]).max())
+    m = max(4, int(0.35 * (int((digits["y"] + digits["height"]).max()) - int(digits["y"].min()))))
     h, w = page.gray.shape
     sx0, sy0, sx1, sy1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
     cw, ch = max(1, sx1 - sx0), max(1, sy1 - sy0)
-    boxes = [
-        [round((r.x - sx0) / cw, 4), round((r.y - sy0) / ch, 4), round(r.width / cw, 4), round(r.height / ch, 4)]
-        for r in digits.itertuples()
-    ]
-    return _data_uri(_shrunk(_cut(page.gray, sx0, sy0, sx1, sy1), height=_STRIP_HEIGHT)), boxes
+
+    def fractions(rows) -> list[list[float]]:
+        return [
+            [round((r.x - sx0) / cw, 4), round((r.y - sy0) / ch, 4), round(r.width / cw, 4), round(r.height / ch, 4)]
+            for r in rows.itertuples()
+        ]
+
+    picture = _data_uri(_shrunk(_cut(page.gray, sx0, sy0, sx1, sy1), height=_STRIP_HEIGHT))
+    return picture, fractions(digits), fractions(marks) if marks is not None else []
 
 
 def page_picture(page: Page) -> dict:
@@ -138,6 +145,7 @@ def build_review(
     out: Path | str,
     threshold: float = REVIEW_THRESHOLD,
     dpi: float | None = None,
+    rejected: bool = False,
 ) -> ReviewSummary:
     """Write the review report for ``results_path`` to ``out``.
 
@@ -153,6 +161,9 @@ def build_review(
         threshold: digits with confidence below it are listed.
         dpi: the resolution PDFs were rendered at during the scan; None: the run
             record's (else the default).
+        rejected: also show, in each field, the marks the reader rejected there (the
+            results of ``scan --keep-rejected`` hold them), so that a person can restore
+            a digit it dropped by typing the number as written.
     """
     results_path = Path(results_path)
     record = read_record(results_path)
@@ -194,12 +205,20 @@ def build_review(
         # the unit of review is a field (a number): every field with a flagged digit, with all its digits
         keys = ["file", "page", "line", "field"]
         wanted_fields = set(flagged[keys].itertuples(index=False, name=None))
+        marks = {}
+        if rejected:
+            shown = results[results["status"] == Status.REJECTED.value].dropna(subset=["x"])
+            if not len(shown):
+                log.warning("%s holds no rejected marks: scan with --keep-rejected to see them", results_path)
+            marks = {key: rows for key, rows in shown.groupby(keys[:3], sort=False)}
         items, pages = [], {}
         for (file, page_no, line, fld), rows in digits.groupby(keys, sort=True):
             if (file, page_no, line, fld) not in wanted_fields:
                 continue
             rows = rows.sort_values("index")
-            items.append({"key": (str(file), int(page_no)), "rows": rows, "line": int(line), "field": int(fld)})
+            item = {"key": (str(file), int(page_no)), "rows": rows, "line": int(line), "field": int(fld)}
+            item["marks"] = _beside(rows, marks.get((file, page_no, line)))
+            items.append(item)
         for file, page_items in _by_file(items):
             wanted = {it["key"][1] for it in page_items}
             path = located(file)
@@ -210,7 +229,7 @@ def build_review(
                 pages[f"{file}|{page.number}"] = page_picture(page)
                 for it in page_items:
                     if it["key"][1] == page.number:
-                        it["strip"], it["boxes"] = field_picture(page, it["rows"])
+                        it["strip"], it["boxes"], it["mark_boxes"] = field_picture(page, it["rows"], it["marks"])
             if wanted:
                 raise InputNotFoundError(
                     f"page {min(wanted)} of {path} cannot be read, and holds flagged digits",
@@ -257,6 +276,21 @@ def build_review(
     return summary
 
 
+MARKS_BESIDE = 1.5
+"""Rejected marks shown with a field (``rejected``): those on its line within this many
+times the field's height of its digits."""
+
+
+def _beside(digits, marks):
+    """The rejected ``marks`` of a line that sit in or beside the field of ``digits``."""
+    if marks is None:
+        return None
+    x0, x1 = digits["x"].min(), (digits["x"] + digits["width"]).max()
+    reach = MARKS_BESIDE * ((digits["y"] + digits["height"]).max() - digits["y"].min())
+    near = (marks["x"] + marks["width"] >= x0 - reach) & (marks["x"] <= x1 + reach)
+    return marks[near] if near.any() else None
+
+
 def _by_file(items: list[dict]):
     """The items of each file in turn (items are in file order)."""
     files: dict[str, list[dict]] = {}
@@ -292,6 +326,7 @@ def _field_item(it: dict, threshold: float) -> dict:
         "confidence": min(d["confidence"] for d in digits),
         "box": [x0, y0, x1 - x0, y1 - y0],
         "digits": digits,
+        "marks": it["mark_boxes"],
         "strip": it["strip"],
     }
 
