@@ -278,6 +278,27 @@ def test_fine_tuning_on_too_few_corrections_to_hold_out_says_so(reviewed, tmp_pa
     assert json.loads(out.with_suffix(".json").read_text())["fine_tuning"]["accuracy_after"]["held_out"] is None
 
 
+def test_fine_tuning_finds_the_scans_by_the_results_run_record(scans, tmp_path):
+    from tests.conftest import SUBSET
+
+    folder = tmp_path / "scans"
+    shutil.copytree(scans, folder)
+    results = tmp_path / "r.csv"
+    batchreader.scan([folder / "clean.png"], results, jobs=1)
+    path, _ = _corrections(results, tmp_path, [("7", ""), ("3", ""), ("1", ""), ("x", ""), ("2", "")])
+    out = tmp_path / "tuned.keras"
+    argv = ["train", "--corrections", str(path), "--results", str(results), "--data", str(SUBSET), "--out", str(out)]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.with_suffix(".json").read_text())["fine_tuning"]["corrections"] == 5
+    with open(folder / "clean.png", "ab") as f:  # the scan changed since: its digits are not those corrected
+        f.write(b"\0")
+    result = CliRunner().invoke(main, [*argv[:-1], str(tmp_path / "again.keras")])
+    assert result.exit_code == ExitCode.INPUT_NOT_FOUND and "changed since the scan" in result.output
+    no_scans = CliRunner().invoke(main, argv[:3] + argv[5:])
+    assert no_scans.exit_code == 2 and "--results" in no_scans.output
+
+
 def test_the_run_record_tells_review_where_the_scans_are_and_their_dpi(scans, tmp_path):
     folder = tmp_path / "scans"
     shutil.copytree(scans, folder)

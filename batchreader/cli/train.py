@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from batchreader.cli.options import dpi_option, model_option
+from batchreader.cli.options import model_option
 
 
 @click.command(short_help="Train the digit classifier on MNIST.")
@@ -89,12 +89,22 @@ from batchreader.cli.options import dpi_option, model_option
 )
 @click.option("--scans", type=click.Path(path_type=Path), help="With --corrections: the folder that was scanned.")
 @click.option(
+    "--results",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --corrections: the results they were made on; their run record says where the scans are "
+    "and at what dpi (instead of --scans and --dpi).",
+)
+@click.option(
     "--model",
     type=click.Path(path_type=Path),
     help="Model to start from: trained on with MNIST instead of from random weights; with --corrections, "
     "the model to fine-tune (default: shipped).",
 )
-@dpi_option("PDF dpi of the scan.")
+@click.option(
+    "--dpi",
+    type=click.IntRange(50, 1200),
+    help="With --corrections: PDF dpi of the scan (default: the run record's, else 300).",
+)
 def train(
     data,
     out,
@@ -112,6 +122,7 @@ def train(
     continental_share,
     corrections,
     scans,
+    results,
     model,
     dpi,
 ) -> None:
@@ -127,10 +138,21 @@ def train(
     command = shlex.join(["batchreader", *sys.argv[1:]])
     bar = _progress_bar()
     if corrections:
-        if scans is None:
-            raise click.UsageError("--corrections needs --scans (the folder the corrected digits come from)")
+        if scans is None and results is None:
+            raise click.UsageError(
+                "--corrections needs --results (the results they were made on) or --scans (the scanned folder)"
+            )
         card = api.fine_tune(
-            model, out, api.load_mnist(data), corrections, scans, dpi=dpi, seed=seed, command=command, progress=bar
+            model,
+            out,
+            api.load_mnist(data),
+            corrections,
+            scans,
+            dpi=dpi,
+            results=results,
+            seed=seed,
+            command=command,
+            progress=bar,
         )
         ft = card["fine_tuning"]
         for split in ("mnist_test", "held_out"):

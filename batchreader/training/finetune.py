@@ -19,6 +19,7 @@ import numpy as np
 from batchreader.defaults import PDF_DPI
 from batchreader.errors import DataError
 from batchreader.io.pages import InputFile, Page, read_pages
+from batchreader.io.runrecord import check_scan, read_record
 from batchreader.read.classes import CLASS_NAMES, NOT_A_DIGIT
 from batchreader.read.classify import Classifier, softmax
 from batchreader.read.modelcard import card_path, sha256_file, write_json_atomic
@@ -34,10 +35,23 @@ from batchreader.verify.corrections import read_corrections
 log = logging.getLogger(__name__)
 
 
-def corrected_digits(corrections, scans: Path, dpi: float = PDF_DPI) -> tuple[np.ndarray, np.ndarray]:
+def corrected_digits(
+    corrections, scans: Path | None, dpi: float = PDF_DPI, record: dict[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Re-cut and frame every corrected mark; labels are the corrected digits (``x`` ->
-    the not-a-digit class)."""
-    root = scans.parent if scans.is_file() else scans
+    the not-a-digit class). The scans are under ``scans`` or, without it, where the run
+    ``record`` of the corrected results says (and must still be the files it read)."""
+    recorded = {e["name"]: e for e in (record or {}).get("inputs", [])}
+
+    def located(name: str) -> Path:
+        if scans is not None:
+            return (scans.parent if scans.is_file() else scans) / name
+        if name not in recorded:
+            raise DataError(f"the run record lists no scan {name}", "pass --scans: the scanned folder")
+        path = Path(recorded[name]["path"])
+        check_scan(recorded[name], path)
+        return path
+
     images, labels = [], []
     whole = corrections["corrected_digit"].str.len() > 1
     if whole.any():
@@ -48,11 +62,10 @@ def corrected_digits(corrections, scans: Path, dpi: float = PDF_DPI) -> tuple[np
         )
     for file, rows in corrections[~whole].groupby("file", sort=True):
         pages = {int(p) for p in rows["page"]}
-        for page in read_pages(InputFile(root / str(file), str(file)), dpi):
+        path = located(str(file))
+        for page in read_pages(InputFile(path, str(file)), dpi):
             if not isinstance(page, Page):
-                raise DataError(
-                    f"cannot re-read {root / str(file)} for corrections", "pass --scans: the scanned folder"
-                )
+                raise DataError(f"cannot re-read {path} for corrections", "pass --scans: the scanned folder")
             if page.number not in pages:
                 continue
             ink = masked_ink(page.gray)
@@ -78,8 +91,9 @@ def fine_tune(
     out: Path,
     data: Mnist,
     corrections_path: Path,
-    scans: Path,
-    dpi: float = PDF_DPI,
+    scans: Path | None,
+    dpi: float | None = None,
+    results: Path | None = None,
     epochs: int = 3,
     seed: int = 1,
     mnist_digits: int = 12000,
@@ -92,7 +106,17 @@ def fine_tune(
     keras = import_keras()
     keras.utils.set_random_seed(seed)
     clf = Classifier.load(model_path)
-    x_c, y_c = corrected_digits(read_corrections(corrections_path), Path(scans), dpi)
+    record = read_record(Path(results)) if results is not None else None
+    if scans is None and record is None:
+        raise DataError(
+            "no scans to re-cut the corrected digits from",
+            "pass --results (the results the corrections were made on, with their run record) or --scans",
+        )
+    if dpi is None:
+        dpi = (record or {}).get("settings", {}).get("dpi") or PDF_DPI
+    x_c, y_c = corrected_digits(
+        read_corrections(corrections_path), Path(scans) if scans is not None else None, dpi, record
+    )
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x_c))
     n_hold = max(1, round(0.2 * len(x_c))) if len(x_c) >= 5 else 0
