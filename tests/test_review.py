@@ -60,10 +60,15 @@ def test_report_lists_every_field_with_a_flagged_digit_in_reading_order_with_pic
         )
         assert [d["flagged"] for d in item["digits"]] == list(rows["confidence"] < 0.999)
         assert item["confidence"] == pytest.approx(rows["confidence"].min(), abs=1e-4)
-        assert all(d["box"][0] >= 0 and d["box"][0] + d["box"][2] <= 1.0001 for d in item["digits"])
-        assert item["strip"].startswith("data:image/jpeg;base64,")
+        assert [d["rect"] for d in item["digits"]] == rows[["x", "y", "width", "height"]].values.tolist()
+        vx, vy, vw, vh = item["view"]  # the page's rectangle the field's picture shows: all its digits
+        assert all(
+            vx <= r[0] and r[0] + r[2] <= vx + vw and vy <= r[1] and r[1] + r[3] <= vy + vh
+            for r in (d["rect"] for d in item["digits"])
+        )
+        assert item["strip"].startswith("data:image/webp;base64,")
         page = data["pages"][f"{item['file']}|{item['page']}"]
-        assert page["src"].startswith("data:image/jpeg;base64,") and page["width"] >= item["box"][0] + item["box"][2]
+        assert page["src"].startswith("data:image/webp;base64,") and page["width"] >= item["box"][0] + item["box"][2]
     assert len(data["pages"]) == len({(it["file"], it["page"]) for it in data["items"]})
     assert data["summary"]["digits"] == len(ok)
     assert data["correction_columns"] == CORRECTION_COLUMNS
@@ -326,11 +331,12 @@ def _ink_in(item: dict) -> bool:
 
     import cv2
 
-    jpeg = np.frombuffer(base64.b64decode(item["strip"].split(",", 1)[1]), np.uint8)
-    gray = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
+    webp = np.frombuffer(base64.b64decode(item["strip"].split(",", 1)[1]), np.uint8)
+    gray = cv2.imdecode(webp, cv2.IMREAD_GRAYSCALE)
     h, w = gray.shape
+    vx, vy, vw, vh = item["view"]
     for d in item["digits"]:
-        x, y, bw, bh = d["box"]
+        x, y, bw, bh = (d["rect"][0] - vx) / vw, (d["rect"][1] - vy) / vh, d["rect"][2] / vw, d["rect"][3] / vh
         inner = gray[
             int(h * (y + bh / 4)) : int(h * (y + 3 * bh / 4)) + 1, int(w * (x + bw / 4)) : int(w * (x + 3 * bw / 4)) + 1
         ]
@@ -386,7 +392,9 @@ def test_the_marks_rejected_beside_a_number_are_shown_with_it_when_asked(scans, 
     item = next(it for it in _data(report)["items"] if (it["line"], it["field"]) == (first["line"], first["field"]))
     assert item["value"] == "".join(str(d) for d in rows["digit"][:-1])
     assert len(item["marks"]) == 1  # the dropped digit, drawn in the field's picture for the clerk to restore
-    x, y, w, h = item["marks"][0]
-    assert x > max(d["box"][0] for d in item["digits"]) and x + w <= 1.0001 and 0 <= y < 1
+    dropped = rows.iloc[-1]
+    assert item["marks"] == [[int(dropped[k]) for k in ("x", "y", "width", "height")]]
+    vx, _, vw, _ = item["view"]
+    assert vx <= dropped["x"] and dropped["x"] + dropped["width"] <= vx + vw  # inside the picture
     build_review(edited, scans / "clean.png", report, threshold=0.9)
     assert all(it["marks"] == [] for it in _data(report)["items"])
