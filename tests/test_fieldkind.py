@@ -153,3 +153,11 @@ def test_numpy_inference_matches_keras_on_a_tiny_trained_field_model(tmp_path, m
     want = np.asarray(keras.saving.load_model(out, compile=False, safe_mode=True)(frames, training=False))
     got = clf.net.logits(frames)
     assert np.allclose(got, want, atol=1e-4)
+    # trained on from it: its weights are the start, and the card says so
+    again = tmp_path / "again.keras"
+    card = train_fields(again, data, samples=128, epochs=1, batch_size=64, seed=4, learning_rate=1e-9, init=out)
+    assert card["training"]["trained_on_from"] == {"file": "fields.keras", "sha256": clf.card["sha256"]}
+    fresh = tmp_path / "fresh.keras"  # the same run from random weights
+    train_fields(fresh, data, samples=128, epochs=1, batch_size=64, seed=4, learning_rate=1e-9)
+    moved = np.abs(FieldClassifier.load(again).net.logits(frames) - got).mean()
+    assert moved < 0.5 * np.abs(FieldClassifier.load(fresh).net.logits(frames) - got).mean()

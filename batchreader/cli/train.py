@@ -213,7 +213,14 @@ def _progress_bar() -> bool:
 @click.option("--samples", default=120_000, show_default=True, type=click.IntRange(100, None), help="Generated fields.")
 @click.option("--epochs", default=12, show_default=True, type=click.IntRange(1, None), help="Passes over them.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generator and of training.")
-def train_fields(data, out, samples, epochs, seed) -> None:
+@click.option(
+    "--model",
+    "init",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Field model to train on (say a few epochs at a lower --learning-rate) instead of random weights.",
+)
+@click.option("--learning-rate", default=2e-3, show_default=True, type=click.FloatRange(min=0, min_open=True))
+def train_fields(data, out, samples, epochs, seed, init, learning_rate) -> None:
     """Train the field model, which tells handwritten numbers from words, signatures, print and furniture.
 
     It learns from generated fields only: MNIST digits written as numbers, and words,
@@ -223,7 +230,15 @@ def train_fields(data, out, samples, epochs, seed) -> None:
 
     command = shlex.join(["batchreader", *sys.argv[1:]])
     card = api.train_fields(
-        out, api.load_mnist(data), samples=samples, epochs=epochs, seed=seed, command=command, progress=_progress_bar()
+        out,
+        api.load_mnist(data),
+        samples=samples,
+        epochs=epochs,
+        seed=seed,
+        learning_rate=learning_rate,
+        init=init,
+        command=command,
+        progress=_progress_bar(),
     )
     val, held = card["metrics"]["validation"], card["metrics"]["held_out_faces"]
     click.echo(

@@ -93,9 +93,11 @@ def train_fields(
     seed: int = 0,
     command: str | None = None,
     progress: bool = False,
+    init: Path | None = None,
 ) -> dict[str, Any]:
     """Train the field model on ``samples`` generated fields and write ``out`` with its
-    card; ``progress`` draws a bar per epoch on stderr."""
+    card; ``progress`` draws a bar per epoch on stderr. ``init``: a field model to train
+    on (checked against its card) instead of starting from random weights."""
     from batchreader.read.classify import softmax
     from batchreader.training.evaluation import fit_temperature
     from batchreader.training.fieldsynth import SHARES, field_set
@@ -123,7 +125,16 @@ def train_fields(
     x_held, y_held = field_set(n_val, data.x_test, seed=seed + 2, held_out=True, jobs=jobs)
     generated = time.monotonic() - started
 
-    model = build_field_model()
+    if init is not None:
+        from batchreader.read.fieldkind import FieldClassifier
+
+        FieldClassifier.load(Path(init))  # its card and checksum
+        try:
+            model = keras.saving.load_model(init, compile=False, safe_mode=True)
+        except Exception as exc:  # Keras raises many types for a bad file
+            raise DataError(f"cannot load field model {init}: {exc}") from exc
+    else:
+        model = build_field_model()
     steps = max(1, samples // batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps * epochs, alpha=0.02)
     model.compile(
@@ -181,6 +192,7 @@ def train_fields(
             "batch_size": batch_size,
             "learning_rate": learning_rate,
             "seed": seed,
+            "trained_on_from": None if init is None else {"file": Path(init).name, "sha256": sha256_file(Path(init))},
             "held_out_fonts": list(HELD_OUT),
             "generation_seconds": round(generated, 1),
             "seconds": round(seconds, 1),
