@@ -84,3 +84,47 @@ def test_an_amount_on_a_security_background_reads_exactly(tmp_path, mnist_subset
         rows = rows[rows["status"] == "ok"]
         assert "".join(str(int(d)) for d in rows.sort_values("x")["digit"]) == strip.digits, layout
         assert set(rows["field"]) == {1}
+
+
+def _run(mnist_subset, digits: list[int], nth: int):
+    """Digits written in one stroke: MNIST digits 44 px high overlapping their neighbour,
+    each joined to the next by a rising stroke, as one glyph."""
+    from batchreader.segment.glyphs import Glyph
+
+    x, y = mnist_subset["x_test"], mnist_subset["y_test"]
+    inks = [digit_ink(x[np.flatnonzero(y == d)[nth]], 44, 1.0) for d in digits]
+    canvas = np.zeros((64, sum(i.shape[1] for i in inks) + 40), np.float32)
+    left = 10
+    for k, ink in enumerate(inks):
+        region = canvas[10 : 10 + ink.shape[0], left : left + ink.shape[1]]
+        np.maximum(region, ink, out=region)
+        if k + 1 < len(inks):
+            right = left + ink.shape[1]
+            cv2.line(canvas, (right - 4, 10 + 33), (right + 6, 10 + 13), 1.0, 2)
+        left += ink.shape[1] - 2
+    rows, cols = np.nonzero(canvas > 0.3)
+    box = canvas[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    return Glyph(int(cols.min()), int(rows.min()), box.shape[1], box.shape[0], box * (box > 0.3), 1, 1, 1)
+
+
+@pytest.mark.parametrize(("digits", "nth"), [([5, 0, 0], 1), ([9, 0, 0], 4), ([7, 3, 0], 7)])
+def test_a_number_written_in_one_stroke_and_dropped_whole_is_parted_into_its_digits(mnist_subset, digits, nth):
+    from batchreader.read.classes import NOT_A_DIGIT
+    from batchreader.read.classify import Classifier
+    from batchreader.read.normalize import to_mnist_batch
+    from batchreader.read.reading import Candidate, read_runs
+    from batchreader.segment.cuts import Piece
+
+    clf = Classifier.load(None)
+    glyph = _run(mnist_subset, digits, nth)
+    p = clf.predict(to_mnist_batch([glyph.ink]))[0]
+    assert int(np.argmax(p)) >= NOT_A_DIGIT  # whole, it is no one digit
+    whole = Candidate(0, 0, 1, Piece.WHOLE, 1, 1, glyph.x, glyph.y, glyph.width, glyph.height)
+    slots = read_runs([[(whole, p, True)]], [glyph], clf)
+    read = [(box, q) for slot in slots for box, q, rejected in slot if not rejected]
+    assert "".join(str(int(np.argmax(q[:NOT_A_DIGIT]))) for _, q in read) == "".join(map(str, digits))
+    assert all(a.x < b.x for (a, _), (b, _) in zip(read, read[1:]))  # left to right
+    # a glyph as wide that is one digit's height of scribble, or in a page, is left alone
+    flat = Candidate(0, 0, 1, Piece.WHOLE, 1, 1, glyph.x, glyph.y, glyph.width, glyph.height // 3)
+    tall = Candidate(1, 0, 1, Piece.WHOLE, 1, 2, glyph.x, glyph.y, glyph.width // 4, glyph.height)
+    assert read_runs([[(flat, p, True)], [(tall, p, False)]], [glyph], clf)[0] == [(flat, p, True)]

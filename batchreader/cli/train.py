@@ -219,7 +219,13 @@ def _progress_bar() -> bool:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Field model to train on (say a few epochs at a lower --learning-rate) instead of random weights.",
 )
-@click.option("--learning-rate", default=2e-3, show_default=True, type=click.FloatRange(min=0, min_open=True))
+@click.option(
+    "--learning-rate",
+    default=2e-3,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Adam's initial learning rate (cosine decay over the epochs).",
+)
 def train_fields(data, out, samples, epochs, seed, init, learning_rate) -> None:
     """Train the field model, which tells handwritten numbers from words, signatures, print and furniture.
 

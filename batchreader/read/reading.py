@@ -101,6 +101,83 @@ def classify_glyphs(glyphs: list[Glyph], classifier) -> list[list[tuple[Candidat
     return chosen
 
 
+RUN_ASPECT = 1.2
+"""In one written number (``--layout field``), a glyph rejected whole at least this many
+times as wide as it is tall, and as tall as the number's digits, is a run of digits
+written in one stroke: it is parted into as many digits as its width holds (see
+:func:`read_runs`)."""
+
+
+RUN_PIECE_HEIGHT = 0.5
+"""A piece of a run lower than this share of the run's height is no digit (the dash or
+underline the amount's last digit runs into)."""
+RUN_PIECE_SURE = 0.5
+"""Every digit of a parted run must be at least this likely: a run parted in the wrong
+places reads as unsure digits."""
+
+
+def read_runs(chosen: list, glyphs: list[Glyph], classifier) -> list:
+    """In one written number, read the runs of digits that the cut points could not part.
+
+    Amounts are often written in one stroke ("000", "16.386"): the strokes that join the
+    digits stay on every piece between cut points, no path through them reads, and the
+    glyph is dropped whole as touching digits. In a field that is one number, such a
+    glyph is digits all the same: it is parted where its ink is least, near the columns
+    that divide it into digits as wide as the number's other digits (or, with none, three
+    quarters of its height), and the pieces are read if every one is a digit.
+    """
+    from batchreader.segment.cuts import _least_ink_paths, _piece
+
+    read = [box for slot in chosen for box, p, rejected in slot if not rejected]
+    tallest = max((b.height for slot in chosen for b, _, _ in slot), default=0)
+    width = float(np.median([b.width for b in read])) if read else None
+    by_box = {(g.x, g.y, g.width, g.height): g for g in glyphs}
+    out = []
+    for slot in chosen:
+        box, p, rejected = slot[0]
+        glyph = by_box.get((box.x, box.y, box.width, box.height))
+        if not (
+            len(slot) == 1
+            and rejected
+            and glyph is not None
+            and box.width >= RUN_ASPECT * box.height
+            and box.height >= 0.6 * tallest
+        ):
+            out.append(slot)
+            continue
+        expected = box.width / (width or 0.75 * box.height)
+        best, best_score = None, -np.inf
+        for k in sorted({max(2, int(np.floor(expected)) + d) for d in (-1, 0, 1, 2)}):
+            centres = [round(box.width * i / k) for i in range(1, k)]
+            paths = _least_ink_paths(glyph.ink, centres, max(1, box.width // (3 * k)))
+            cols = np.arange(box.width)[None, :]
+            edges = [np.zeros(box.height, np.int32), *paths, np.full(box.height, box.width, np.int32)]
+            pieces = []
+            for left, right in zip(edges, edges[1:]):
+                between = (cols >= left[:, None]) & (cols < right[:, None])
+                piece = _piece(glyph, np.where(between, glyph.ink, 0))
+                if piece is not None:
+                    pieces.append(piece)
+            if len(pieces) != k:
+                continue
+            # the dash after an amount, run into its last digit, is a piece too flat for a digit
+            pieces = [g for g in pieces if g.height >= RUN_PIECE_HEIGHT * box.height]
+            if not pieces:
+                continue
+            probs = classifier.predict(to_mnist_batch([g.ink for g in pieces]))
+            if any(int(np.argmax(q)) >= NOT_A_DIGIT or q[:NOT_A_DIGIT].max() < RUN_PIECE_SURE for q in probs):
+                continue
+            score = float(np.mean([np.log(q[:NOT_A_DIGIT].max()) for q in probs]))
+            if score > best_score:
+                best_score = score
+                best = [
+                    (box._replace(kind=Piece.CUT, x=g.x, y=g.y, width=g.width, height=g.height), q, False)
+                    for g, q in zip(pieces, probs)
+                ]
+        out.append(best or slot)
+    return out
+
+
 def _letters_not_digits(
     chosen: list[list[tuple[Candidate, np.ndarray, bool]]],
     boxes: list[list[Candidate]],

@@ -24,7 +24,7 @@ from batchreader.io.results import fields_frame, open_writer, output_format
 from batchreader.io.runrecord import describe_input, new_record, write_record
 from batchreader.read.fieldkind import FieldClassifier, not_numbers
 from batchreader.read.fields import page_rows
-from batchreader.read.reading import classify_glyphs
+from batchreader.read.reading import classify_glyphs, read_runs
 from batchreader.run.threads import PageTimeout, time_limit
 from batchreader.run.workers import map_files
 from batchreader.schema import ResultRow, Status, rows_to_frame
@@ -184,6 +184,8 @@ def read_page(
     else:
         not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
     chosen = classify_glyphs(glyphs, classifier)
+    if one_number:
+        chosen = read_runs(chosen, glyphs, classifier)
     return page_rows(page.file, page.number, chosen, keep_rejected, not_read, one_number)
 
 
