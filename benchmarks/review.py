@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import logging
 import re
 import shutil
@@ -55,10 +56,25 @@ def _truth_number(item: dict, truth: pd.DataFrame) -> str:
 
 
 def _keys(item: dict, truth: str) -> list[str]:
+    """What the clerk types: Enter for a right reading; what the red (flagged) boxes hold
+    when only they are wrong (one digit a box, or any digits for a single red box); else
+    the whole number ("=" first when it is shorter than the reading); x for no number."""
     if not truth:
         return ["x"]
     if truth == item["value"]:
         return ["Enter"]
+    value, flagged = item["value"], [i for i, d in enumerate(item["digits"]) if d["flagged"]]
+    if len(flagged) == 1:  # the red box holds what is left once the digits around it match
+        at = flagged[0]
+        head, tail = value[:at], value[at + 1 :]
+        inside = truth[len(head) : len(truth) - len(tail)]
+        if truth.startswith(head) and truth.endswith(tail) and 0 < len(inside) < len(value):
+            return [*inside, "Enter"]
+    elif len(truth) == len(value) and len(flagged) < len(value):
+        if all(a == b for i, (a, b) in enumerate(zip(truth, value)) if i not in flagged):
+            return [*(truth[i] for i in flagged), "Enter"]
+    if len(truth) < len(value):
+        return ["=", *truth, "Enter"]
     return [*truth, "Enter"]
 
 
@@ -116,6 +132,8 @@ def main() -> None:
             keys = 0
             for item in items:
                 assert page.locator(".item.current").get_attribute("data-id") == item["id"]
+                if os.environ.get("CLERK_DEBUG") and wanted[item["id"]] != item["value"]:
+                    print(item["value"], wanted[item["id"]], [d["flagged"] for d in item["digits"]])
                 for key in _keys(item, wanted[item["id"]]):
                     page.keyboard.press(key)
                     keys += 1

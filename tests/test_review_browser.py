@@ -194,6 +194,41 @@ def test_the_report_is_compact_and_zooms_to_the_page(browser, two_hundred):
     context.close()
 
 
+def test_typing_the_flagged_digits_corrects_them_and_equals_types_the_whole_number(browser, report, tmp_path):
+    problems = []
+    context, page = _open(browser, report, problems)
+    items = _items(report)
+    some = [it for it in items if 0 < sum(d["flagged"] for d in it["digits"]) < len(it["digits"])]
+    assert len(some) >= 2
+    first, second = some[0], some[1]
+    flagged = [i for i, d in enumerate(first["digits"]) if d["flagged"]]
+    fixed = list(first["value"])
+    for i in flagged:
+        fixed[i] = str((int(fixed[i]) + 1) % 10)
+    page.locator(f'.item[data-id="{first["id"]}"] .pred').click()
+    for i in flagged:
+        page.keyboard.press(fixed[i])
+    # the number the keys make is shown before Enter
+    assert "".join(fixed) in page.locator(f'.item[data-id="{first["id"]}"] .answer').inner_text()
+    page.keyboard.press("Enter")
+    page.locator(f'.item[data-id="{second["id"]}"] .pred').click()
+    for key in ["=", *second["value"][0]]:  # the whole number is one digit: the reader invented the rest
+        page.keyboard.press(key)
+    page.keyboard.press("Enter")
+    with page.expect_download() as info:
+        page.click("#export")
+    path = tmp_path / "corrections.csv"
+    info.value.save_as(path)
+    exported = pd.read_csv(path, dtype=str, keep_default_na=False)
+    mine = exported[exported["x"].astype(int).isin([d["rect"][0] for d in first["digits"]])]
+    assert list(mine["corrected_digit"]) == fixed and list(mine["digit"]) == list(first["value"])
+    whole = exported[exported["digit"] == second["value"]]
+    assert list(whole["corrected_digit"]) == [second["value"][0]]
+    assert [int(v) for v in whole.iloc[0][["x", "y", "width", "height"]]] == second["box"]
+    assert problems == []
+    context.close()
+
+
 def test_threshold_slider_and_filters(browser, report):
     page = browser.new_page()
     page.goto(report.as_uri())
