@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import logging
 import re
 import shutil
@@ -39,7 +38,7 @@ from batchreader.defaults import REVIEW_THRESHOLD
 from batchreader.io.results import read_results
 from batchreader.training.pagesynth import STYLES, render_pages, save_scan, truth_rows
 from batchreader.verify.corrections import apply_corrections
-from batchreader.verify.report import build_review
+from batchreader.verify.report import build_review, field_digits
 from batchreader.verify.scoring import TRUTH_COLUMNS
 
 CONTAINER = {"fax": ".tif", "blue-ink": ".jpg", "photo": ".jpg", "pencil": ".pdf"}
@@ -63,16 +62,19 @@ def _keys(item: dict, truth: str) -> list[str]:
         return ["x"]
     if truth == item["value"]:
         return ["Enter"]
-    value, flagged = item["value"], [i for i, d in enumerate(item["digits"]) if d["flagged"]]
+    value, flagged = item["value"], [i for i, d in enumerate(field_digits(item)) if d["flagged"]]
     if len(flagged) == 1:  # the red box holds what is left once the digits around it match
         at = flagged[0]
         head, tail = value[:at], value[at + 1 :]
         inside = truth[len(head) : len(truth) - len(tail)]
         if truth.startswith(head) and truth.endswith(tail) and 0 < len(inside) < len(value):
             return [*inside, "Enter"]
-    elif len(truth) == len(value) and len(flagged) < len(value):
-        if all(a == b for i, (a, b) in enumerate(zip(truth, value)) if i not in flagged):
-            return [*(truth[i] for i in flagged), "Enter"]
+    elif (
+        len(truth) == len(value)
+        and len(flagged) < len(value)
+        and all(a == b for i, (a, b) in enumerate(zip(truth, value)) if i not in flagged)
+    ):
+        return [*(truth[i] for i in flagged), "Enter"]
     if len(truth) < len(value):
         return ["=", *truth, "Enter"]
     return [*truth, "Enter"]
@@ -132,8 +134,6 @@ def main() -> None:
             keys = 0
             for item in items:
                 assert page.locator(".item.current").get_attribute("data-id") == item["id"]
-                if os.environ.get("CLERK_DEBUG") and wanted[item["id"]] != item["value"]:
-                    print(item["value"], wanted[item["id"]], [d["flagged"] for d in item["digits"]])
                 for key in _keys(item, wanted[item["id"]]):
                     page.keyboard.press(key)
                     keys += 1

@@ -17,7 +17,7 @@ from batchreader.errors import CorrectionsError, ExitCode
 from batchreader.io.results import read_results
 from batchreader.schema import COLUMNS, CORRECTION_COLUMNS, REVIEW_COLUMNS
 from batchreader.verify.corrections import apply_corrections
-from batchreader.verify.report import build_review
+from batchreader.verify.report import build_review, field_digits
 
 EVIL = "<img src=x onerror=alert(1)>.png"
 
@@ -56,15 +56,17 @@ def test_report_lists_every_field_with_a_flagged_digit_in_reading_order_with_pic
         rows = ok[(ok[keys] == [item[k] for k in keys]).all(axis=1)].sort_values("index")
         # the whole number, its flagged digits marked, each digit's box inside the field's picture
         assert (
-            item["value"] == "".join(str(d) for d in rows["digit"]) == "".join(str(d["digit"]) for d in item["digits"])
+            item["value"]
+            == "".join(str(d) for d in rows["digit"])
+            == "".join(str(d["digit"]) for d in field_digits(item))
         )
-        assert [d["flagged"] for d in item["digits"]] == list(rows["confidence"] < 0.999)
+        assert [d["flagged"] for d in field_digits(item)] == list(rows["confidence"] < 0.999)
         assert item["confidence"] == pytest.approx(rows["confidence"].min(), abs=1e-4)
-        assert [d["rect"] for d in item["digits"]] == rows[["x", "y", "width", "height"]].values.tolist()
+        assert [d["rect"] for d in field_digits(item)] == rows[["x", "y", "width", "height"]].values.tolist()
         vx, vy, vw, vh = item["view"]  # the page's rectangle the field's picture shows: all its digits
         assert all(
             vx <= r[0] and r[0] + r[2] <= vx + vw and vy <= r[1] and r[1] + r[3] <= vy + vh
-            for r in (d["rect"] for d in item["digits"])
+            for r in (d["rect"] for d in field_digits(item))
         )
         assert item["strip"].startswith("data:image/webp;base64,")
         page = data["pages"][f"{item['file']}|{item['page']}"]
@@ -335,7 +337,7 @@ def _ink_in(item: dict) -> bool:
     gray = cv2.imdecode(webp, cv2.IMREAD_GRAYSCALE)
     h, w = gray.shape
     vx, vy, vw, vh = item["view"]
-    for d in item["digits"]:
+    for d in field_digits(item):
         x, y, bw, bh = (d["rect"][0] - vx) / vw, (d["rect"][1] - vy) / vh, d["rect"][2] / vw, d["rect"][3] / vh
         inner = gray[
             int(h * (y + bh / 4)) : int(h * (y + 3 * bh / 4)) + 1, int(w * (x + bw / 4)) : int(w * (x + 3 * bw / 4)) + 1

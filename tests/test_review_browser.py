@@ -19,7 +19,7 @@ from batchreader.io.results import read_results
 from batchreader.schema import CORRECTION_COLUMNS
 from batchreader.training.pagesynth import STYLES, render_pages, save_scan
 from batchreader.verify.corrections import apply_corrections
-from batchreader.verify.report import build_review
+from batchreader.verify.report import build_review, field_digits
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
@@ -198,10 +198,10 @@ def test_typing_the_flagged_digits_corrects_them_and_equals_types_the_whole_numb
     problems = []
     context, page = _open(browser, report, problems)
     items = _items(report)
-    some = [it for it in items if 0 < sum(d["flagged"] for d in it["digits"]) < len(it["digits"])]
+    some = [it for it in items if 0 < sum(d["flagged"] for d in field_digits(it)) < len(field_digits(it))]
     assert len(some) >= 2
     first, second = some[0], some[1]
-    flagged = [i for i, d in enumerate(first["digits"]) if d["flagged"]]
+    flagged = [i for i, d in enumerate(field_digits(first)) if d["flagged"]]
     fixed = list(first["value"])
     for i in flagged:
         fixed[i] = str((int(fixed[i]) + 1) % 10)
@@ -220,7 +220,7 @@ def test_typing_the_flagged_digits_corrects_them_and_equals_types_the_whole_numb
     path = tmp_path / "corrections.csv"
     info.value.save_as(path)
     exported = pd.read_csv(path, dtype=str, keep_default_na=False)
-    mine = exported[exported["x"].astype(int).isin([d["rect"][0] for d in first["digits"]])]
+    mine = exported[exported["x"].astype(int).isin([d["rect"][0] for d in field_digits(first)])]
     assert list(mine["corrected_digit"]) == fixed and list(mine["digit"]) == list(first["value"])
     whole = exported[exported["digit"] == second["value"]]
     assert list(whole["corrected_digit"]) == [second["value"][0]]
