@@ -38,7 +38,7 @@ from batchreader.defaults import REVIEW_THRESHOLD
 from batchreader.io.results import read_results
 from batchreader.training.pagesynth import STYLES, render_pages, save_scan, truth_rows
 from batchreader.verify.corrections import apply_corrections
-from batchreader.verify.report import build_review, field_digits
+from batchreader.verify.report import build_review, field_digits, script_json
 from batchreader.verify.scoring import TRUTH_COLUMNS
 
 CONTAINER = {"fax": ".tif", "blue-ink": ".jpg", "photo": ".jpg", "pencil": ".pdf"}
@@ -86,7 +86,7 @@ def _bigger(report: Path, out: Path, fields: int) -> None:
     data = json.loads(DATA.search(html).group(2))
     items = data["items"]
     data["items"] = [{**items[i % len(items)], "id": f"{items[i % len(items)]['id']}|copy{i}"} for i in range(fields)]
-    blob = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
+    blob = script_json(data)
     out.write_text(DATA.sub(lambda m: m.group(1) + blob + m.group(3), html), encoding="utf-8")
 
 

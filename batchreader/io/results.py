@@ -277,6 +277,16 @@ def _read_workbook(path: Path | str):
     raise ValueError(f"{path} is not a batchreader workbook: it has no digits or fields sheet")
 
 
+def bounds(rows) -> tuple[int, int, int, int]:
+    """The box round some rows' boxes (a field's digits): left, top, right, bottom."""
+    return (
+        int(rows["x"].min()),
+        int(rows["y"].min()),
+        int((rows["x"] + rows["width"]).max()),
+        int((rows["y"] + rows["height"]).max()),
+    )
+
+
 def fields_frame(results):
     """One row per field (a written number) from a results frame: its digits as a string
     (leading zeros kept), how many, the weakest confidence, and the box around them."""
@@ -286,9 +296,7 @@ def fields_frame(results):
     rows = []
     for (file, page, line, fld), group in digits.groupby(["file", "page", "line", "field"], sort=False):
         group = group.sort_values("index")
-        x0, y0 = int(group["x"].min()), int(group["y"].min())
-        x1 = int((group["x"] + group["width"]).max())
-        y1 = int((group["y"] + group["height"]).max())
+        x0, y0, x1, y1 = bounds(group)
         rows.append(
             [
                 file,

@@ -104,6 +104,21 @@ def read_record(results: Path | str) -> dict[str, Any] | None:
     return record
 
 
+def recorded_inputs(record: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The run record's input files by name (none without a record)."""
+    return {entry["name"]: entry for entry in (record or {}).get("inputs", [])}
+
+
+def recorded_scan(recorded: dict[str, dict[str, Any]], name: str) -> Path:
+    """Where the run record (see :func:`recorded_inputs`) says the scan ``name`` is,
+    checked to be the very file the scan read."""
+    if name not in recorded:
+        raise InputNotFoundError(f"the run record lists no scan {name}", "pass --scans the folder that was scanned")
+    path = Path(recorded[name]["path"])
+    check_scan(recorded[name], path)
+    return path
+
+
 def check_scan(entry: dict[str, Any], path: Path) -> None:
     """Raise InputNotFoundError unless ``path`` holds the very file the record's
     ``entry`` describes (the same size and sha256)."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from batchreader.read.classes import NOT_A_DIGIT, NUM_CLASSES, TOUCHING
 from batchreader.read.normalize import to_mnist_batch
-from batchreader.segment.cuts import Piece, clusters, glyph_cuts, segments, small_letters
+from batchreader.segment.cuts import Piece, clusters, equal_parts, glyph_cuts, segments, small_letters
 from batchreader.segment.glyphs import Glyph
 
 
@@ -103,9 +103,12 @@ def classify_glyphs(glyphs: list[Glyph], classifier) -> list[list[tuple[Candidat
 
 RUN_ASPECT = 1.2
 """In one written number (``--layout field``), a glyph rejected whole at least this many
-times as wide as it is tall, and as tall as the number's digits, is a run of digits
-written in one stroke: it is parted into as many digits as its width holds (see
-:func:`read_runs`)."""
+times as wide as it is tall, and as tall as the number's digits (RUN_HEIGHT), is a run
+of digits written in one stroke: it is parted into as many digits as its width holds
+(see :func:`read_runs`)."""
+RUN_HEIGHT = 0.6
+"""...at least this share of the number's tallest glyph (lower, it is a dash or an
+underline)."""
 
 
 RUN_PIECE_HEIGHT = 0.5
@@ -126,9 +129,7 @@ def read_runs(chosen: list, glyphs: list[Glyph], classifier) -> list:
     that divide it into digits as wide as the number's other digits (or, with none, three
     quarters of its height), and the pieces are read if every one is a digit.
     """
-    from batchreader.segment.cuts import _least_ink_paths, _piece
-
-    read = [box for slot in chosen for box, p, rejected in slot if not rejected]
+    read = [box for slot in chosen for box, _, rejected in slot if not rejected]
     tallest = max((b.height for slot in chosen for b, _, _ in slot), default=0)
     width = float(np.median([b.width for b in read])) if read else None
     by_box = {(g.x, g.y, g.width, g.height): g for g in glyphs}
@@ -141,24 +142,15 @@ def read_runs(chosen: list, glyphs: list[Glyph], classifier) -> list:
             and rejected
             and glyph is not None
             and box.width >= RUN_ASPECT * box.height
-            and box.height >= 0.6 * tallest
+            and box.height >= RUN_HEIGHT * tallest
         ):
             out.append(slot)
             continue
         expected = box.width / (width or 0.75 * box.height)
         best, best_score = None, -np.inf
         for k in sorted({max(2, int(np.floor(expected)) + d) for d in (-1, 0, 1, 2)}):
-            centres = [round(box.width * i / k) for i in range(1, k)]
-            paths = _least_ink_paths(glyph.ink, centres, max(1, box.width // (3 * k)))
-            cols = np.arange(box.width)[None, :]
-            edges = [np.zeros(box.height, np.int32), *paths, np.full(box.height, box.width, np.int32)]
-            pieces = []
-            for left, right in zip(edges, edges[1:]):
-                between = (cols >= left[:, None]) & (cols < right[:, None])
-                piece = _piece(glyph, np.where(between, glyph.ink, 0))
-                if piece is not None:
-                    pieces.append(piece)
-            if len(pieces) != k:
+            pieces = equal_parts(glyph, k)
+            if pieces is None:
                 continue
             # the dash after an amount, run into its last digit, is a piece too flat for a digit
             pieces = [g for g in pieces if g.height >= RUN_PIECE_HEIGHT * box.height]

@@ -272,7 +272,6 @@ def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, P
         straight = np.full(h, c, np.int32)
         ways.append([path] if np.array_equal(path, straight) else [path, straight])
     ways.append([np.full(h, glyph.width, np.int32)])
-    cols = np.arange(glyph.width)[None, :]
     for i in range(last):
         for j in range(i + 1, last + 1):
             if (i, j) == (0, last):
@@ -284,11 +283,28 @@ def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, P
                 continue
             for left in ways[i]:
                 for right in ways[j]:
-                    between = (cols >= left[:, None]) & (cols < right[:, None])
-                    piece = _piece(glyph, np.where(between, glyph.ink, 0))
+                    piece = _between(glyph, left, right)
                     if piece is not None:
                         out.append((i, j, Piece.CUT, piece))
     return out
+
+
+def equal_parts(glyph: Glyph, k: int) -> list[Glyph] | None:
+    """``glyph`` parted into ``k`` pieces along the paths of least ink near the columns
+    that divide it equally (a run of digits written in one stroke); None when a part
+    would hold no ink."""
+    h, w = glyph.height, glyph.width
+    paths = _least_ink_paths(glyph.ink, [round(w * i / k) for i in range(1, k)], max(1, w // (3 * k)))
+    edges = [np.zeros(h, np.int32), *paths, np.full(h, w, np.int32)]
+    pieces = [_between(glyph, left, right) for left, right in zip(edges, edges[1:])]
+    return None if any(p is None for p in pieces) else pieces
+
+
+def _between(glyph: Glyph, left: np.ndarray, right: np.ndarray) -> Glyph | None:
+    """The part of ``glyph`` between two top-to-bottom paths (a column per row)."""
+    cols = np.arange(glyph.width)[None, :]
+    inside = (cols >= left[:, None]) & (cols < right[:, None])
+    return _piece(glyph, np.where(inside, glyph.ink, 0))
 
 
 def _least_ink_paths(ink: np.ndarray, columns: list[int], reach: int) -> list[np.ndarray]:

@@ -19,7 +19,7 @@ import numpy as np
 from batchreader.defaults import PDF_DPI
 from batchreader.errors import DataError
 from batchreader.io.pages import InputFile, Page, read_pages
-from batchreader.io.runrecord import check_scan, read_record
+from batchreader.io.runrecord import read_record, recorded_inputs, recorded_scan
 from batchreader.read.classes import CLASS_NAMES, NOT_A_DIGIT
 from batchreader.read.classify import Classifier, softmax
 from batchreader.read.modelcard import card_path, sha256_file, write_json_atomic
@@ -41,16 +41,12 @@ def corrected_digits(
     """Re-cut and frame every corrected mark; labels are the corrected digits (``x`` ->
     the not-a-digit class). The scans are under ``scans`` or, without it, where the run
     ``record`` of the corrected results says (and must still be the files it read)."""
-    recorded = {e["name"]: e for e in (record or {}).get("inputs", [])}
+    recorded = recorded_inputs(record)
 
     def located(name: str) -> Path:
         if scans is not None:
             return (scans.parent if scans.is_file() else scans) / name
-        if name not in recorded:
-            raise DataError(f"the run record lists no scan {name}", "pass --scans: the scanned folder")
-        path = Path(recorded[name]["path"])
-        check_scan(recorded[name], path)
-        return path
+        return recorded_scan(recorded, name)
 
     images, labels = [], []
     whole = corrections["corrected_digit"].str.len() > 1

@@ -9,7 +9,7 @@ import pandas as pd
 
 from batchreader.errors import CorrectionsError
 from batchreader.io.atomic import AtomicOutput
-from batchreader.io.results import fields_frame, read_results, write_frame
+from batchreader.io.results import bounds, fields_frame, read_results, write_frame
 from batchreader.schema import CORRECTION_COLUMNS, REVIEW_COLUMNS, Status, coerce_types
 
 KEY = ["file", "page", "x", "y", "width", "height"]
@@ -105,7 +105,8 @@ def apply_corrections(
                 results.loc[i, "digit"] = int(c["corrected_digit"])
                 results.loc[i, "confidence"] = 1.0
                 results.loc[i, "status"] = Status.REVIEWED.value
-            _stamp(results, i, c, reviewer, now)
+            stamp = _stamp(c, reviewer, now)
+            results.loc[i, list(stamp)] = list(stamp.values())
         results = _rewrite_fields(results, field_fixes, reviewer, now)
         if fields_output is not None:
             write_frame(fields_frame(results), fields_output, kind="fields")
@@ -125,10 +126,9 @@ def _keep_original(results: pd.DataFrame, i) -> None:
         results.loc[i, "original_confidence"] = results.loc[i, "confidence"]
 
 
-def _stamp(results: pd.DataFrame, i, c, reviewer: str | None, now: str) -> None:
-    results.loc[i, "note"] = c["note"]
-    results.loc[i, "reviewer"] = c["reviewer"] or reviewer or ""
-    results.loc[i, "reviewed_at"] = c["reviewed_at"] or now
+def _stamp(c, reviewer: str | None, now: str) -> dict[str, str]:
+    """Who reviewed, when, and the note: the correction's, else ``reviewer`` and now."""
+    return {"note": c["note"], "reviewer": c["reviewer"] or reviewer or "", "reviewed_at": c["reviewed_at"] or now}
 
 
 def _match(results: pd.DataFrame, corrections: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
@@ -136,7 +136,6 @@ def _match(results: pd.DataFrame, corrections: pd.DataFrame) -> tuple[pd.DataFra
     and those of whole fields: a number typed with another count of digits than were
     found, whose box is the box round one field's digits."""
     rows = results[KEY].assign(_row=range(len(results)))
-    rows.index = results.index
     for col in KEY[1:]:
         rows[col] = rows[col].astype("float64")  # error rows have no box; match numbers as numbers
         corrections[col] = corrections[col].astype("float64")
@@ -146,9 +145,9 @@ def _match(results: pd.DataFrame, corrections: pd.DataFrame) -> tuple[pd.DataFra
     digits = results[results["status"].isin([Status.OK.value, Status.REVIEWED.value])]
     boxes = {}
     for key, group in digits.groupby(["file", "page", "line", "field"], sort=False):
-        x0, y0 = float(group["x"].min()), float(group["y"].min())
-        x1, y1 = float((group["x"] + group["width"]).max()), float((group["y"] + group["height"]).max())
-        boxes[(key[0], float(key[1]), x0, y0, x1 - x0, y1 - y0)] = group.sort_values("index").index
+        x0, y0, x1, y1 = bounds(group)
+        box = (key[0], float(key[1]), *(float(v) for v in (x0, y0, x1 - x0, y1 - y0)))
+        boxes[box] = group.sort_values("index").index
     fixes, unmatched = [], []
     for _, c in rest.iterrows():
         found = boxes.get((c["file"], c["page"], c["x"], c["y"], c["width"], c["height"]))
@@ -171,35 +170,29 @@ def _rewrite_fields(results: pd.DataFrame, fixes: list[dict], reviewer: str | No
     """Apply the corrections of whole fields: the field's digits as found are kept as
     rejected rows (what the machine read stays in ``original_digit``), and the person's
     digits follow them as reviewed rows, the field's box split evenly between them."""
-    new_rows = []
+    if not fixes:
+        return results
+    new_rows, anchors = [], []
     for fix in fixes:
         old = results.loc[fix["rows"]]
-        x0, y0 = int(old["x"].min()), int(old["y"].min())
-        x1, y1 = int((old["x"] + old["width"]).max()), int((old["y"] + old["height"]).max())
+        x0, y0, x1, y1 = bounds(old)
+        stamp = _stamp(fix["correction"], reviewer, now)
         for i in fix["rows"]:
             _keep_original(results, i)
             results.loc[i, ["digit", "confidence", "second_digit", "second_confidence"]] = pd.NA
             results.loc[i, "status"] = Status.REJECTED.value
-            _stamp(results, i, fix["correction"], reviewer, now)
+            results.loc[i, list(stamp)] = list(stamp.values())
         number = fix["number"]
-        first = old.iloc[0]
         for k, ch in enumerate(number):
             left, right = x0 + (x1 - x0) * k // len(number), x0 + (x1 - x0) * (k + 1) // len(number)
-            row = first.copy()
+            row = old.iloc[0].copy()
             row[["x", "y", "width", "height"]] = [left, y0, max(1, right - left), y1 - y0]
             row[["digit", "confidence", "status", "index"]] = [int(ch), 1.0, Status.REVIEWED.value, k + 1]
             row[["second_digit", "second_confidence", "original_digit", "original_confidence"]] = pd.NA
-            c = fix["correction"]
-            row["note"], row["reviewer"] = c["note"], c["reviewer"] or reviewer or ""
-            row["reviewed_at"] = c["reviewed_at"] or now
-            new_rows.append((fix["rows"][-1], row))
-    if not new_rows:
-        return results
-    after: dict[int, list[pd.Series]] = {}
-    for anchor, row in new_rows:
-        after.setdefault(anchor, []).append(row)
-    table = []
-    for i, row in results.iterrows():  # each field's new rows right after its old ones
-        table.append(row)
-        table.extend(after.get(i, []))
-    return coerce_types(pd.DataFrame(table).reset_index(drop=True))
+            row[list(stamp)] = list(stamp.values())
+            new_rows.append(row)
+            anchors.append(fix["rows"][-1] + 0.5)  # right after the field's old rows, in order
+    added = pd.DataFrame(new_rows).assign(_order=anchors)
+    merged = pd.concat([results.assign(_order=range(len(results))), added], ignore_index=True)
+    merged = merged.sort_values("_order", kind="stable").drop(columns="_order")
+    return coerce_types(merged.reset_index(drop=True))

@@ -24,8 +24,8 @@ from batchreader.defaults import PDF_DPI, REVIEW_THRESHOLD
 from batchreader.errors import InputNotFoundError
 from batchreader.io.atomic import AtomicOutput
 from batchreader.io.pages import InputFile, Page, read_pages
-from batchreader.io.results import read_results
-from batchreader.io.runrecord import check_scan, read_record
+from batchreader.io.results import bounds, read_results
+from batchreader.io.runrecord import check_scan, read_record, recorded_inputs, recorded_scan
 from batchreader.schema import CORRECTION_COLUMNS, Status
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,9 @@ def field_picture(page: Page, digits, marks=None) -> tuple[str, list[int]]:
     """The picture of one field (its digits' rows, and the rejected ``marks`` beside it
     when asked) with a margin of paper, and the rectangle of the page it shows (x, y,
     width, height): the report draws the boxes on it, so the picture stays plain grey."""
-    both = digits if marks is None or not len(marks) else pd.concat([digits, marks])
-    x0, y0 = int(both["x"].min()), int(both["y"].min())
-    x1, y1 = int((both["x"] + both["width"]).max()), int((both["y"] + both["height"]).max())
-    m = max(4, int(0.35 * (int((digits["y"] + digits["height"]).max()) - int(digits["y"].min()))))
+    x0, y0, x1, y1 = bounds(digits if marks is None or not len(marks) else pd.concat([digits, marks]))
+    _, top, _, bottom = bounds(digits)
+    m = max(4, int(0.35 * (bottom - top)))
     h, w = page.gray.shape
     sx0, sy0, sx1, sy1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
     picture = _data_uri(_shrunk(_cut(page.gray, sx0, sy0, sx1, sy1), height=_STRIP_HEIGHT))
@@ -159,7 +158,7 @@ def build_review(
     """
     results_path = Path(results_path)
     record = read_record(results_path)
-    recorded = {entry["name"]: entry for entry in (record or {}).get("inputs", [])}
+    recorded = recorded_inputs(record)
     scan_dpi = (record or {}).get("settings", {}).get("dpi")
     if dpi is None:
         dpi = scan_dpi or PDF_DPI
@@ -175,9 +174,9 @@ def build_review(
 
     def located(name: str) -> Path:
         """Where the scan of ``name`` is, checked against the run record."""
-        path = root / name if root is not None else Path(recorded[name]["path"]) if name in recorded else None
-        if path is None:
-            raise InputNotFoundError(f"the run record lists no scan {name}", "pass --scans the folder that was scanned")
+        if root is None:
+            return recorded_scan(recorded, name)
+        path = root / name
         if name in recorded:
             check_scan(recorded[name], path)
         elif not path.is_file():
@@ -258,7 +257,7 @@ def build_review(
         template = resources.files("batchreader.verify").joinpath("templates/review.html").read_text(encoding="utf-8")
         html = template.replace(
             "__HISTOGRAM__", _histogram_svg(digits["confidence"].to_numpy(np.float64), threshold)
-        ).replace("__DATA__", _script_json(data))
+        ).replace("__DATA__", script_json(data))
         output.tmp.write_text(html, encoding="utf-8")
         output.commit()
     except BaseException:
@@ -277,8 +276,8 @@ def _beside(digits, marks):
     """The rejected ``marks`` of a line that sit in or beside the field of ``digits``."""
     if marks is None:
         return None
-    x0, x1 = digits["x"].min(), (digits["x"] + digits["width"]).max()
-    reach = MARKS_BESIDE * ((digits["y"] + digits["height"]).max() - digits["y"].min())
+    x0, y0, x1, y1 = bounds(digits)
+    reach = MARKS_BESIDE * (y1 - y0)
     near = (marks["x"] + marks["width"] >= x0 - reach) & (marks["x"] <= x1 + reach)
     return marks[near] if near.any() else None
 
@@ -297,8 +296,7 @@ def _field_item(it: dict, threshold: float) -> dict:
     page its picture shows."""
     rows = it["rows"]
     file, page = it["key"]
-    x0, y0 = int(rows["x"].min()), int(rows["y"].min())
-    x1, y1 = int((rows["x"] + rows["width"]).max()), int((rows["y"] + rows["height"]).max())
+    x0, y0, x1, y1 = bounds(rows)
     digits = list(rows.itertuples())
     marks = (
         []
@@ -354,7 +352,7 @@ def _plain(value):
     return value
 
 
-def _script_json(data: dict) -> str:
+def script_json(data: dict) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' can end it or open a tag."""
     return (
         json.dumps(data, ensure_ascii=True, separators=(",", ":"))
