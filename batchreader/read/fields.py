@@ -83,6 +83,7 @@ def page_rows(
         k for k in letters if not any(_encloses(candidates[k][0], row) for row in by_field[_key(candidates[k][0])])
     }
     boxed = {(box.line, box.field) for slot in chosen for box, _, _ in slot if box.boxed}
+    cells = {(box.line, box.field) for slot in chosen for box, _, _ in slot if box.cells}
     if one_number:
         text_fields: set[tuple[int, int]] = set()
         # separators and signs (a thousands dot or comma, the dash or "=" after an
@@ -92,7 +93,7 @@ def page_rows(
             typical = float(np.median(heights))
             candidates = [(row, rejected or row.height < TOO_SHORT * typical) for row, rejected in candidates]
     else:
-        text_fields = _text_fields(candidates, tallest, letters, boxed) | set(not_numbers)
+        text_fields = _text_fields(candidates, tallest, letters, boxed, cells) | set(not_numbers)
         text_fields |= _small_fields(candidates, text_fields)
     # a hesitant non-digit inside a handwritten number is one of its digits (print and
     # marks do not sit between the digits of one number); a piece too short to be a
@@ -186,12 +187,17 @@ def _text_fields(
     tallest: dict[tuple[int, int], int],
     letters: set[int] = frozenset(),
     boxed: set[tuple[int, int]] = frozenset(),
+    cells: set[tuple[int, int]] = frozenset(),
 ) -> set[tuple[int, int]]:
     """Fields with more marks of TEXT_MARK_HEIGHT or more than digits, or TEXT_MARKS of
     them, or as many as their sure digits beside an unsure one (see UNSURE_DIGIT), a sure
     letter counting for all of them (``letters``: their numbers among the candidates,
     see SURE_LETTER); ``tallest`` is each field's tallest glyph. In ``boxed`` fields (comb
-    boxes) only the first holds: a cell crossed out or ticked is no letter of a word."""
+    boxes) only the first holds: a cell crossed out or ticked is no letter of a word. In
+    ``cells`` fields (cells for a character each, see
+    :attr:`batchreader.segment.lines.Box.cells`) marks do not count at all: the X in the
+    empty cells of a tally box "X X 3" leaves its 3 a number (the field model, which
+    sees the whole field, still decides whether it is one)."""
     marks: dict[tuple[int, int], list[int]] = {}  # field -> [digits, marks, unsure digits]
     for k, (row, rejected) in enumerate(candidates):
         key = (row.line, row.field)
@@ -199,7 +205,7 @@ def _text_fields(
         if not rejected:
             counts[0] += 1
             counts[2] += row.confidence < UNSURE_DIGIT
-        elif row.height >= TEXT_MARK_HEIGHT * tallest[key]:
+        elif key not in cells and row.height >= TEXT_MARK_HEIGHT * tallest[key]:
             counts[1] += TEXT_MARKS if k in letters and key not in boxed else 1
     return {
         key

@@ -39,6 +39,8 @@ class Candidate(NamedTuple):
     boxed: bool = False
     """In a printed comb box: its field's cells may hold marks beside digits (see
     :func:`_text_fields`)."""
+    cells: bool = False
+    """...in cells for a character each (see :attr:`batchreader.segment.glyphs.Glyph.cells`)."""
 
 
 def classify_glyphs(glyphs: list[Glyph], classifier) -> list[list[tuple[Candidate, np.ndarray, bool]]]:
@@ -234,7 +236,7 @@ def _recut_touching(items: list[tuple[Candidate, Glyph]], probs: list[np.ndarray
 
 def _candidates(slot: int, found: list[tuple[int, int, Piece, Glyph]]) -> list[tuple[Candidate, Glyph]]:
     return [
-        (Candidate(slot, s, e, k, g.line, g.field, g.x, g.y, g.width, g.height, g.fragment, g.boxed), g)
+        (Candidate(slot, s, e, k, g.line, g.field, g.x, g.y, g.width, g.height, g.fragment, g.boxed, g.cells), g)
         for s, e, k, g in found
     ]
 

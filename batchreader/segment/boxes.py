@@ -168,10 +168,16 @@ def box_rows(cells: list[np.ndarray], reach: list[tuple[int, int]]) -> list[Box]
             max(end[1], row[-1][0] + row[-1][2]),
             max(y + h for _, y, _, h in row),
             min(y for _, y, _, _ in row),
+            all(w <= CHARACTER_CELL * h for _, _, w, h in row),
         )
         for row, end in zip(rows, ends)
     ]
 
+
+CHARACTER_CELL = 1.25
+"""A cell at most this many times as wide as it is high holds one character (a comb
+box's, a tally box's, a date's cells are about square); a wider one (a table's, a
+name's or a signature's) holds words as well as numbers."""
 
 ROW_REACH = 1.5
 """A row of cells reaches on over at most this many cells' width beyond its last found

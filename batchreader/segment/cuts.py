@@ -251,7 +251,8 @@ def _join(glyphs: list[Glyph]) -> Glyph:
         view = ink[g.y - y0 : g.bottom - y0, g.x - x0 : g.right - x0]
         np.maximum(view, g.ink, out=view)
     first = glyphs[0]
-    return Glyph(x0, y0, x1 - x0, y1 - y0, ink, first.line, first.field, first.index, boxed=first.boxed)
+    return Glyph(x0, y0, x1 - x0, y1 - y0, ink, first.line, first.field, first.index, boxed=first.boxed, cells=first.cells
+    )
 
 
 def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, Piece, Glyph]]:
@@ -360,4 +361,5 @@ def _piece(glyph: Glyph, ink: np.ndarray) -> Glyph | None:
         glyph.line,
         glyph.field,
         boxed=glyph.boxed,
+        cells=glyph.cells,
     )

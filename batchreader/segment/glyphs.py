@@ -48,6 +48,8 @@ class Glyph:
     """Too small to be a digit by itself: only ever read joined to a neighbour."""
     boxed: bool = False
     """Written in a printed comb box or row of cells (see :func:`order_glyphs`)."""
+    cells: bool = False
+    """...in cells that hold a character each (see :attr:`batchreader.segment.lines.Box.cells`)."""
 
     @property
     def right(self) -> int:
@@ -397,6 +399,7 @@ def order_glyphs(
             prev_box = box
             index += 1
             g.line, g.field, g.index, g.boxed = line_no, field_no, index, box is not None
+            g.cells = box is not None and boxes[box].cells
             ordered.append(g)
             prev = g
     return _attach_fragments(ordered, fragments, config) if fragments else ordered

@@ -27,6 +27,9 @@ class Box:
     """Row of the box's bottom line."""
     top: int | None = None
     """Row of its top line, when known (cells found closed all round)."""
+    cells: bool = True
+    """Its cells hold a character each (a comb box, a tally box's cells); False for a
+    cell wider than twice its height (a table's), which holds words as well as numbers."""
 
 
 def remove_lines(
