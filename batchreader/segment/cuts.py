@@ -251,7 +251,8 @@ def _join(glyphs: list[Glyph]) -> Glyph:
         view = ink[g.y - y0 : g.bottom - y0, g.x - x0 : g.right - x0]
         np.maximum(view, g.ink, out=view)
     first = glyphs[0]
-    return Glyph(x0, y0, x1 - x0, y1 - y0, ink, first.line, first.field, first.index, boxed=first.boxed, cells=first.cells
+    return Glyph(
+        x0, y0, x1 - x0, y1 - y0, ink, first.line, first.field, first.index, boxed=first.boxed, cells=first.cells
     )
 
 
