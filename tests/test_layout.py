@@ -8,7 +8,7 @@ import pytest
 
 import batchreader
 from batchreader.io.results import read_results
-from batchreader.run.pipeline import FIELD_HEIGHT
+from batchreader.segment.layout import FIELD_HEIGHT
 from batchreader.training.pagesynth import digit_ink
 from batchreader.training.stripsynth import render_strip
 
@@ -128,3 +128,34 @@ def test_a_number_written_in_one_stroke_and_dropped_whole_is_parted_into_its_dig
     flat = Candidate(0, 0, 1, Piece.WHOLE, 1, 1, glyph.x, glyph.y, glyph.width, glyph.height // 3)
     tall = Candidate(1, 0, 1, Piece.WHOLE, 1, 2, glyph.x, glyph.y, glyph.width // 4, glyph.height)
     assert read_runs([[(flat, p, True)], [(tall, p, False)]], [glyph], clf)[0] == [(flat, p, True)]
+
+
+def test_corrections_of_a_strip_are_recut_from_the_ink_the_scan_saw(tmp_path, mnist_subset):
+    """``train --corrections`` re-cuts each corrected digit from its scan: a strip that
+    ``auto`` read as one field has its ink judged at the field's scale, as the scan judged
+    it, and the re-cut digits read as the scan read them."""
+    from batchreader.io.runrecord import read_record
+    from batchreader.read.classify import Classifier
+    from batchreader.read.normalize import to_mnist
+    from batchreader.segment.glyphs import masked_ink
+    from batchreader.training.finetune import corrected_digits
+
+    rng = np.random.default_rng(1)
+    pick = rng.choice(len(mnist_subset["y_test"]), 5, replace=False)
+    strip = render_strip(mnist_subset["x_test"][pick], mnist_subset["y_test"][pick], rng, pattern=True, dot=True)
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    cv2.imwrite(str(scans / "amount.png"), strip.gray)
+    batchreader.scan([scans], tmp_path / "r.csv", jobs=1)
+    rows = read_results(tmp_path / "r.csv")
+    rows = rows[rows["status"] == "ok"].sort_values("x")
+    assert "".join(str(int(d)) for d in rows["digit"]) == strip.digits
+    corrections = rows[["file", "page", "x", "y", "width", "height"]].assign(
+        digit=rows["digit"].astype(int).astype(str), corrected_digit=list(strip.digits), note="", reviewer=""
+    )
+    images, labels = corrected_digits(corrections, None, record=read_record(tmp_path / "r.csv"))
+    assert "".join(map(str, labels)) == strip.digits
+    assert "".join(map(str, Classifier.load().predict(images).argmax(axis=1))) == strip.digits
+    for ink, differs in ((masked_ink(strip.gray, field=True), False), (masked_ink(strip.gray), True)):
+        crops = [to_mnist(ink[r.y : r.y + r.height, r.x : r.x + r.width]) for r in rows.itertuples()]
+        assert (not np.allclose(np.stack(crops), images[..., 0])) == differs

@@ -21,3 +21,17 @@ def threshold_option(help_text: str):
 
 def model_option(help_text: str = "Model .keras file (default: the shipped model)."):
     return click.option("--model", type=click.Path(path_type=Path), help=help_text)
+
+
+LAYOUT_HELP = (
+    "page: pages of lines and fields; field: each image (each page) is one written number, such as a "
+    "cheque amount; auto: a small image holding one line of ink is a field, anything else a page."
+)
+
+
+def layout_option(help_text: str = LAYOUT_HELP, default: str | None = "auto"):
+    from batchreader.segment.layout import LAYOUTS
+
+    return click.option(
+        "--layout", type=click.Choice(LAYOUTS), default=default, show_default=default is not None, help=help_text
+    )

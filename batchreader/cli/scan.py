@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from batchreader.cli.options import dpi_option, model_option, threshold_option
+from batchreader.cli.options import dpi_option, layout_option, model_option, threshold_option
 from batchreader.defaults import PAGE_TIMEOUT
 
 
@@ -44,14 +44,7 @@ from batchreader.defaults import PAGE_TIMEOUT
     type=click.Path(path_type=Path),
     help="Field model .keras file, which tells numbers from words, print and furniture (default: shipped).",
 )
-@click.option(
-    "--layout",
-    type=click.Choice(["auto", "page", "field"]),
-    default="auto",
-    show_default=True,
-    help="page: pages of lines and fields; field: each image (each page) is one written number, such as a "
-    "cheque amount; auto: a small image holding one line of ink is a field, anything else a page.",
-)
+@layout_option()
 @click.option(
     "--page-timeout",
     type=click.FloatRange(0, None),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from batchreader.cli.options import model_option
+from batchreader.cli.options import layout_option, model_option
 
 
 @click.command(short_help="Train the digit classifier on MNIST.")
@@ -23,10 +23,9 @@ from batchreader.cli.options import model_option
 )
 @click.option(
     "--epochs",
-    default=18,
-    show_default=True,
     type=click.IntRange(1, None),
-    help="Most passes over MNIST (early stopping).",
+    help="Most passes over MNIST (early stopping; default 18); with --corrections, passes over the "
+    "corrections mixed with MNIST (default 3).",
 )
 @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(8, None), help="Digits per step.")
 @click.option("--learning-rate", default=2e-3, show_default=True, type=float, help="Adam's step size.")
@@ -105,6 +104,7 @@ from batchreader.cli.options import model_option
     type=click.IntRange(50, 1200),
     help="With --corrections: PDF dpi of the scan (default: the run record's, else 300).",
 )
+@layout_option("With --corrections: the scan's --layout (default: the run record's, else auto).", default=None)
 def train(
     data,
     out,
@@ -125,6 +125,7 @@ def train(
     results,
     model,
     dpi,
+    layout,
 ) -> None:
     """Train the digit classifier on MNIST and write the model with its card.
 
@@ -150,6 +151,8 @@ def train(
             scans,
             dpi=dpi,
             results=results,
+            layout=layout,
+            **({} if epochs is None else {"epochs": epochs}),
             seed=seed,
             command=command,
             progress=bar,
@@ -165,7 +168,7 @@ def train(
         return
 
     config = api.TrainConfig(
-        epochs=epochs,
+        **({} if epochs is None else {"epochs": epochs}),
         batch_size=batch_size,
         learning_rate=learning_rate,
         seed=seed,

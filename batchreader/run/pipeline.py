@@ -28,7 +28,7 @@ from batchreader.read.reading import classify_glyphs, read_runs
 from batchreader.run.threads import PageTimeout, time_limit
 from batchreader.run.workers import map_files
 from batchreader.schema import ResultRow, Status, rows_to_frame
-from batchreader.segment.glyphs import segment
+from batchreader.segment.layout import LAYOUTS, segment_page
 
 log = logging.getLogger(__name__)
 
@@ -123,43 +123,6 @@ def process_file(
     return rows
 
 
-LAYOUTS = ("auto", "page", "field")
-"""How an image is laid out (``scan --layout``): ``page``, a page of lines and fields;
-``field``, one written number (a cheque amount, a form's box cut out by another system);
-``auto``, a field when the image is small and holds one line of ink (see FIELD_HEIGHT),
-else a page."""
-
-FIELD_HEIGHT = 160
-"""Images at most this many pixels high whose ink is one line are taken for a field by
-``--layout auto``: a cheque's amount or a cut-out box is 30-120 px high at 200-300 dpi,
-while a page, even a receipt, holds several lines."""
-
-
-def _one_band(glyphs: list) -> bool:
-    """Whether the glyphs' rows make one band, with no blank row between two of them:
-    one line of ink. (A comma or a dash below an amount's digits is a line of its own
-    to reading order, but it overlaps the digits' rows; two lines of a page do not.)"""
-    spans = sorted((g.y, g.y + g.height) for g in glyphs)
-    bottom = spans[0][1] if spans else 0
-    for top, end in spans[1:]:
-        if top > bottom:
-            return False
-        bottom = max(bottom, end)
-    return bool(spans)
-
-
-def _segment(page: Page, layout: str) -> tuple[list, bool]:
-    """The page's glyphs, and whether the image is one field (see LAYOUTS): a field's
-    ink is judged at the field's scale (see :func:`batchreader.segment.glyphs.segment`)."""
-    if layout == "field":
-        return segment(page.gray, page.dpi, field=True), True
-    if layout == "auto" and page.gray.shape[0] <= FIELD_HEIGHT:
-        glyphs = segment(page.gray, page.dpi, field=True)
-        if _one_band(glyphs):
-            return glyphs, True
-    return segment(page.gray, page.dpi), False
-
-
 def read_page(
     page: Page,
     classifier,
@@ -175,7 +138,7 @@ def read_page(
     field, and the field model is not asked (the user, or the system that cut the image
     out, said what it holds).
     """
-    glyphs, one_number = _segment(page, layout)
+    glyphs, one_number = segment_page(page.gray, page.dpi, layout)
     if one_number:
         glyphs.sort(key=lambda g: g.x)
         for index, g in enumerate(glyphs, start=1):

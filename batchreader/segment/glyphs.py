@@ -136,11 +136,12 @@ class SegmentConfig:
 DEFAULT_CONFIG = SegmentConfig()
 
 
-def masked_ink(gray: np.ndarray, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
+def masked_ink(gray: np.ndarray, field: bool = False, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
     """Ink intensity where the page's strokes are, zero elsewhere: crop it at a known box
-    to re-cut a digit (review corrections) the way the scan saw it."""
-    ink = ink_map(gray)
-    mask = threshold_components(ink, config.min_contrast, config.low_ratio).mask
+    to re-cut a digit (review corrections) the way the scan saw it. ``field`` as for
+    :func:`segment`: an image the scan read as one field is judged at the field's scale."""
+    ink = ink_map(gray, field_window(gray.shape[0]) if field else None)
+    mask = threshold_components(ink, config.min_contrast, config.low_ratio, background=field).mask
     return np.where(mask, ink, 0).astype(np.float32)
 
 

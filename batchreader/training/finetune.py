@@ -25,6 +25,7 @@ from batchreader.read.classify import Classifier, softmax
 from batchreader.read.modelcard import card_path, sha256_file, write_json_atomic
 from batchreader.read.normalize import to_mnist
 from batchreader.segment.glyphs import masked_ink
+from batchreader.segment.layout import segment_page
 from batchreader.training.digits import Mnist, TrainConfig, parent_split, save_model_atomic, validation_split
 from batchreader.training.evaluation import fit_temperature, score
 from batchreader.training.model import load_keras_model
@@ -36,11 +37,17 @@ log = logging.getLogger(__name__)
 
 
 def corrected_digits(
-    corrections, scans: Path | None, dpi: float = PDF_DPI, record: dict[str, Any] | None = None
+    corrections,
+    scans: Path | None,
+    dpi: float = PDF_DPI,
+    record: dict[str, Any] | None = None,
+    layout: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Re-cut and frame every corrected mark; labels are the corrected digits (``x`` ->
     the not-a-digit class). The scans are under ``scans`` or, without it, where the run
-    ``record`` of the corrected results says (and must still be the files it read)."""
+    ``record`` of the corrected results says (and must still be the files it read).
+    Each page's ink is judged as the scan judged it: an image read as one field (see
+    ``layout``, :func:`batchreader.segment.layout.segment_page`) at the field's scale."""
     recorded = recorded_inputs(record)
 
     def located(name: str) -> Path:
@@ -64,7 +71,8 @@ def corrected_digits(
                 raise DataError(f"cannot re-read {path} for corrections", "pass --scans: the scanned folder")
             if page.number not in pages:
                 continue
-            ink = masked_ink(page.gray)
+            _, one_field = segment_page(page.gray, page.dpi, layout)
+            ink = masked_ink(page.gray, field=one_field)
             for _, r in rows[rows["page"] == page.number].iterrows():
                 crop = ink[r["y"] : r["y"] + r["height"], r["x"] : r["x"] + r["width"]]
                 images.append(to_mnist(crop))
@@ -90,13 +98,15 @@ def fine_tune(
     scans: Path | None,
     dpi: float | None = None,
     results: Path | None = None,
+    layout: str | None = None,
     epochs: int = 3,
     seed: int = 1,
     mnist_digits: int = 12000,
     command: str | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Fine-tune ``model_path`` (default: the shipped model) on corrections; write ``out`` and its card."""
+    """Fine-tune ``model_path`` (default: the shipped model) on corrections; write ``out`` and its card.
+    ``layout`` is the scan's (default: the run record's, else ``auto``)."""
     from batchreader.training.keras_env import import_keras
 
     keras = import_keras()
@@ -108,10 +118,15 @@ def fine_tune(
             "no scans to re-cut the corrected digits from",
             "pass --results (the results the corrections were made on, with their run record) or --scans",
         )
+    settings = (record or {}).get("settings", {})
     if dpi is None:
-        dpi = (record or {}).get("settings", {}).get("dpi") or PDF_DPI
+        dpi = settings.get("dpi") or PDF_DPI
     x_c, y_c = corrected_digits(
-        read_corrections(corrections_path), Path(scans) if scans is not None else None, dpi, record
+        read_corrections(corrections_path),
+        Path(scans) if scans is not None else None,
+        dpi,
+        record,
+        layout if layout is not None else settings.get("layout", "auto"),
     )
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x_c))
