@@ -95,3 +95,20 @@ def test_crossed_out_cells_leave_the_digit_beside_them_a_number(tmp_path, mnist_
     rows = rows[rows["status"] == "ok"]
     found = ["".join(str(int(d)) for d in g.sort_values("x")["digit"]) for _, g in rows.groupby("field")]
     assert found == numbers  # the crosses are not digits, and do not make "X X 7" text
+
+
+def test_a_cell_a_digit_bites_into_is_still_a_cell_and_a_row_round_a_box_is_none():
+    mask = np.zeros((600, 900), bool)
+    m = mask.view(np.uint8)
+    cv2.rectangle(m, (20, 20), (420, 100), 1, 3)  # a box for a number
+    cv2.line(m, (120, 99), (150, 55), 1, 4)  # a digit's stroke written into its bottom wall
+    cv2.line(m, (150, 55), (175, 99), 1, 4)
+    cv2.rectangle(m, (20, 160), (680, 260), 1, 3)  # a table's row...
+    for k in range(4):  # ...with a tally box of three cells standing in it on its right wall
+        cv2.line(m, (530 + 50 * k, 185), (530 + 50 * k, 235), 1, 3)
+    cv2.line(m, (530, 185), (680, 185), 1, 3)
+    cv2.line(m, (530, 235), (680, 235), 1, 3)
+    _, rows = remove_boxes(mask, 10)
+    assert [r.top for r in rows if r.top < 150] == [22]  # the bitten box is found
+    tally = [r for r in rows if r.top >= 150]  # the row round the tally box is not: only the tally's cells
+    assert len(tally) == 1 and tally[0].x0 > 450 and tally[0].cells

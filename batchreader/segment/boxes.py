@@ -49,12 +49,15 @@ def remove_boxes(mask: np.ndarray, min_side: int) -> tuple[np.ndarray, list[Box]
 
 def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
     """The outline's four corners (4 x 2 int32) when it is a rectangle: four straight
-    sides, right angles (give or take a photo's perspective), and filling its smallest
-    enclosing rectangle (not an oval: the hole of a 0)."""
+    sides (or, bitten into by a digit against a wall, a hull that has them: see
+    :func:`_bitten_cell`), right angles (give or take a photo's perspective), and filling
+    its smallest enclosing rectangle (not an oval: the hole of a 0)."""
     perimeter = cv2.arcLength(contour, True)
     corners = cv2.approxPolyDP(contour, CELL_STRAIGHTNESS * perimeter, True)
     if len(corners) != 4 or not cv2.isContourConvex(corners):
-        return None
+        corners = _bitten_cell(contour)
+        if corners is None:
+            return None
     quad = corners.reshape(4, 2).astype(np.float32)
     if not _square_corners(quad):
         return None  # a diamond: the hole of a narrow 0 or a 4
@@ -63,6 +66,26 @@ def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
         return None  # an oval, or a digit touching the wall bites far into the hole
     return quad.astype(np.int32)
 
+
+def _bitten_cell(contour: np.ndarray) -> np.ndarray | None:
+    """The four corners of a cell that a digit written against its wall bites into (the
+    hole's outline is then no quadrilateral, its hull still is), when the deepest bite is
+    shallower than CELL_BITE of the cell's shorter side."""
+    hull = cv2.convexHull(contour)
+    corners = cv2.approxPolyDP(hull, CELL_STRAIGHTNESS * cv2.arcLength(hull, True), True)
+    if len(corners) != 4:
+        return None
+    defects = cv2.convexityDefects(contour, cv2.convexHull(contour, returnPoints=False))
+    _, _, w, h = cv2.boundingRect(contour)
+    if defects is not None and defects.size and defects.reshape(-1, 4)[:, 3].max() / 256 > CELL_BITE * min(w, h):
+        return None
+    return corners
+
+
+CELL_BITE = 1.0
+"""A digit inside a cell is shorter than the cell, and bites into its hole less deep than
+the cell's shorter side; a deeper bite is another box's wall (a tally box standing in a
+table's row: the row is no cell, and its words and the tally's digits no one field)."""
 
 CELL_STRAIGHTNESS = 0.03
 """Outline points may lie this share of the hole's perimeter off its four sides."""
