@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -70,6 +71,25 @@ def test_training_goes_on_from_a_given_model(tiny_model, tmp_path, mnist_subset)
     # at a rate too small to move the weights, the model trained on reads as its parent did
     assert (Classifier.load(tmp_path / "on.keras").predict(x).argmax(axis=1) == before).mean() >= 0.97
     assert (Classifier.load(tmp_path / "anew.keras").predict(x).argmax(axis=1) == before).mean() < 0.5
+
+
+def test_trained_weights_can_be_averaged_with_the_starting_model(tiny_model, tmp_path):
+    """``average_start``: the weights trained on are averaged with the start's at the end
+    (a weight-space ensemble), and the card says so."""
+    parent, _ = tiny_model
+    start = load_keras_model(parent).get_weights()
+    cfg = TrainConfig(epochs=1, steps_per_epoch=20, batch_size=64, seed=5, learning_rate=1e-3)
+    data = load_mnist(SUBSET)
+    trained = train(tmp_path / "on.keras", data, cfg, command="test", init=parent)
+    averaged = train(tmp_path / "avg.keras", data, replace(cfg, average_start=0.5), command="test", init=parent)
+    on = load_keras_model(tmp_path / "on.keras").get_weights()
+    avg = load_keras_model(tmp_path / "avg.keras").get_weights()
+    moved = max(float(np.abs(a - b).max()) for a, b in zip(on, start))
+    assert moved > 1e-3  # training moved the weights...
+    for a, b, m in zip(avg, start, on):  # ...and the average lies half-way (same seed, same steps)
+        np.testing.assert_allclose(a, (b + m) / 2, atol=max(1e-4, 0.05 * moved))
+    assert "averaged with the starting model's, 50%" in averaged["training"]["augmentation"]
+    assert "averaged" not in trained["training"]["augmentation"]
 
 
 def test_tampered_model_is_refused(tiny_model, tmp_path):

@@ -82,6 +82,14 @@ from batchreader.cli.options import layout_option, model_option
     help="Share of MNIST's 1s written with a flag and of its 7s with a bar across (as most of the world writes them).",
 )
 @click.option(
+    "--average-start",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="With --model: average the trained weights with the starting model's, this share of them its "
+    "(a weight-space ensemble: what the new samples taught, less of what the start read well forgotten).",
+)
+@click.option(
     "--corrections",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Fine-tune --model on a corrections CSV from the review report instead of training anew.",
@@ -120,6 +128,7 @@ def train(
     touching_share,
     separator_share,
     continental_share,
+    average_start,
     corrections,
     scans,
     results,
@@ -180,7 +189,10 @@ def train(
         touching_share=touching_share,
         separator_share=separator_share,
         continental_share=continental_share,
+        average_start=average_start,
     )
+    if average_start and model is None:
+        raise click.UsageError("--average-start needs --model (the model to train on and average with)")
     card = api.train(out, api.load_mnist(data), config, command=command, init=model, progress=bar)
     test = card["metrics"]["mnist_test"]
     click.echo(

@@ -214,8 +214,9 @@ def _flagged_one(rng: np.random.Generator) -> np.ndarray:
 
 def continental(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
     """Return an MNIST ``label`` (28x28) rewritten as much of the world writes it, in
-    its writer's own stroke: a 1 gets a flag from its top down to the left (short, or
-    half its height, steeper than a 7's bar), a 7 a bar across its stem. MNIST's
+    its writer's own stroke: a 1 gets a flag from its top down to the left (from a
+    fifth to nine tenths of its height: Latin American and European writers draw it
+    long; steeper than a 7's bar), a 7 a bar across its stem. MNIST's
     American writers did neither, so to a model trained on it alone a flagged 1 is a
     7, and a crossed 7 that is a 7 only by its bar. Other digits come back unchanged."""
     a = np.asarray(digit, np.float32)
@@ -236,7 +237,7 @@ def continental(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.n
         top_row = rows[0]
         cols = np.flatnonzero(inked[top_row : top_row + 3].any(axis=0))
         top = (int(cols.mean()), int(top_row + thick // 2))
-        length = rng.uniform(0.2, 0.55) * height
+        length = rng.uniform(0.2, 0.9) * height  # 0.2-0.55 until 2026-12-03: long flags were cut into two 1s
         # below the horizontal: steeper than a 7's bar, which MNIST's 7s keep (a flag
         # at 25 degrees made 7s of 1s and 1s of 7s: MNIST test 7 -> 1 from 2 to 15)
         angle = np.deg2rad(rng.uniform(35, 70))

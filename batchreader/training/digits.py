@@ -112,6 +112,10 @@ class TrainConfig:
     """Share of the 1s and 7s written with a flag or a bar (see
     :func:`batchreader.training.augment.continental`)."""
     patience: int = 8
+    average_start: float = 0.0
+    """Trained on from a model (``train(init=...)``): the share of the starting model's
+    weights averaged into the trained ones at the end (a weight-space ensemble of the
+    two: what the new samples taught, with less of what the start read well forgotten)."""
 
 
 def _batches(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, seed: int):
@@ -212,6 +216,7 @@ def train(
         from batchreader.training.model import load_keras_model
 
         model = load_keras_model(init)  # the file checked against its card
+        start = model.get_weights()
         schedule = cfg.learning_rate
     else:
         model = build_model()
@@ -245,6 +250,10 @@ def train(
         verbose=0,  # Keras prints to stdout; epoch_progress writes to stderr
     )
     seconds = time.monotonic() - started
+    if parent is not None and cfg.average_start:
+        share = cfg.average_start
+        model.set_weights([(1 - share) * w + share * w0 for w, w0 in zip(model.get_weights(), start)])
+        log.info("weights averaged with the starting model's (%.0f%% of them its)", 100 * share)
 
     from batchreader.read.classify import softmax
 
@@ -338,6 +347,11 @@ def _card(
             + (
                 f"; a dot or comma written against {cfg.separator_share:.0%} of the digits"
                 if cfg.separator_share
+                else ""
+            )
+            + (
+                f"; the weights then averaged with the starting model's, {cfg.average_start:.0%} of them its"
+                if cfg.average_start
                 else ""
             ),
         },
