@@ -194,6 +194,31 @@ def test_the_report_is_compact_and_zooms_to_the_page(browser, two_hundred):
     context.close()
 
 
+def test_shift_enter_accepts_the_fields_on_screen_and_a_next_screen_comes_in_at_the_top(browser, two_hundred):
+    _, path = two_hundred
+    problems = []
+    context, page = _open(browser, path, problems)
+    assert page.locator(".item.done").count() == 0  # nothing answered looks answered
+    top = page.eval_on_selector("header", "el => el.getBoundingClientRect().bottom")
+    on_screen = page.eval_on_selector_all(
+        ".item",
+        f"els => els.filter(e => e.getBoundingClientRect().bottom <= 768 + 1 "
+        f"&& e.getBoundingClientRect().top >= {top} - 1).map(e => e.dataset.id)",
+    )
+    assert len(on_screen) >= 6
+    page.keyboard.press("Shift+Enter")  # every field in view, from the current one down, read right
+    assert int(page.locator("#done-count").inner_text()) == len(on_screen)
+    assert page.locator(".item.done").count() == len(on_screen)
+    current = page.locator(".item.current")
+    assert current.get_attribute("data-id") not in on_screen
+    box = current.bounding_box()  # the next field comes in under the header, the next screen below it
+    assert top - 1 <= box["y"] <= top + 40 and box["y"] + box["height"] <= 768
+    page.keyboard.press("Backspace")  # one step undoes the screen
+    assert page.locator("#done-count").inner_text() == "0"
+    assert problems == []
+    context.close()
+
+
 def test_typing_the_flagged_digits_corrects_them_and_equals_types_the_whole_number(browser, report, tmp_path):
     problems = []
     context, page = _open(browser, report, problems)
