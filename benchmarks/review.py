@@ -4,7 +4,8 @@ Renders synthetic pages in every style of ``batchreader.training.pagesynth.STYLE
 MNIST test digits, scans them, writes the review report at the default threshold, and
 has a clerk who knows the truth review every field in it with the keyboard alone:
 ``Enter`` when the reading is right, ``Shift+Enter`` when it and every open field below
-it on screen are, the number as written and ``Enter`` when it is not, ``x`` when the
+it on screen are, ``s`` when the least sure flagged digit's second choice makes it
+right, the number as written and ``Enter`` when it is not, ``x`` when the
 field holds no written digit. It then exports the corrections, applies
 them, and prints:
 
@@ -68,14 +69,28 @@ def _truth_number(item: dict, truth: pd.DataFrame) -> str:
     return "".join(str(int(d)) for d in inside["digit"])
 
 
+def _runner_up(item: dict) -> str:
+    """The reading with its least sure flagged digit replaced by its second choice (the
+    report's "s" key); "" without a flagged digit."""
+    digits = field_digits(item)
+    flagged = [i for i, d in enumerate(digits) if d["flagged"]]
+    if not flagged:
+        return ""
+    at = min(flagged, key=lambda i: digits[i]["confidence"])
+    return "".join(str(digits[at]["second_digit"] if i == at else d["digit"]) for i, d in enumerate(digits))
+
+
 def _keys(item: dict, truth: str) -> list[str]:
-    """What the clerk types: Enter for a right reading; what the red (flagged) boxes hold
+    """What the clerk types: Enter for a right reading; s when the least sure red box's
+    second choice makes it right; what the red (flagged) boxes hold
     when only they are wrong (one digit a box, or any digits for a single red box); else
     the whole number ("=" first when it is shorter than the reading); x for no number."""
     if not truth:
         return ["x"]
     if truth == item["value"]:
         return ["Enter"]
+    if truth == _runner_up(item):
+        return ["s"]
     value, flagged = item["value"], [i for i, d in enumerate(field_digits(item)) if d["flagged"]]
     if len(flagged) == 1:  # the red box holds what is left once the digits around it match
         at = flagged[0]

@@ -254,6 +254,30 @@ def test_typing_the_flagged_digits_corrects_them_and_equals_types_the_whole_numb
     context.close()
 
 
+def test_s_takes_the_second_choice_of_the_least_sure_flagged_digit(browser, report, tmp_path):
+    problems = []
+    context, page = _open(browser, report, problems)
+    item = next(it for it in _items(report) if any(d["flagged"] for d in field_digits(it)))
+    digits = field_digits(item)
+    at = min((i for i, d in enumerate(digits) if d["flagged"]), key=lambda i: digits[i]["confidence"])
+    expected = "".join(str(d["second_digit"] if i == at else d["digit"]) for i, d in enumerate(digits))
+    card = page.locator(f'.item[data-id="{item["id"]}"]')
+    assert f"s: {expected}" in card.locator(".meta").inner_text()  # shown before it is chosen
+    card.locator(".pred").click()
+    page.keyboard.press("s")
+    assert expected in card.locator(".answer").inner_text()
+    assert page.locator(".item.current").get_attribute("data-id") != item["id"]  # on to the next field
+    with page.expect_download() as info:
+        page.click("#export")
+    path = tmp_path / "corrections.csv"
+    info.value.save_as(path)
+    exported = pd.read_csv(path, dtype=str, keep_default_na=False)
+    mine = exported[exported["x"].astype(int).isin([d["rect"][0] for d in digits])]
+    assert "".join(mine["corrected_digit"]) == expected
+    assert problems == []
+    context.close()
+
+
 def test_threshold_slider_and_filters(browser, report):
     page = browser.new_page()
     page.goto(report.as_uri())
