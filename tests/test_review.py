@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
 
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,6 +85,38 @@ def test_report_is_self_contained_and_escapes_names(reviewed):
     assert "url(" not in html
     assert "<img src=x" not in html  # the hostile file name only appears escaped inside the JSON
     assert "Content-Security-Policy" in html
+
+
+def test_a_report_written_as_a_folder_keeps_its_page_pictures_beside_it(reviewed, tmp_path):
+    folder, results, report, _ = reviewed
+    out = tmp_path / "review"
+    run = CliRunner().invoke(
+        main, ["review", str(results), "--scans", str(folder), "--out", str(out), "--threshold", "0.999"]
+    )
+    assert run.exit_code == 0, run.output
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "pages"]
+    data, whole = _data(out / "index.html"), _data(report)
+    assert [it["id"] for it in data["items"]] == [it["id"] for it in whole["items"]]
+    assert [it["strip"] for it in data["items"]] == [it["strip"] for it in whole["items"]]  # fields' pictures inside
+    assert data["pages"].keys() == whole["pages"].keys()
+    for key, page in data["pages"].items():
+        assert re.fullmatch(r"pages/\d+\.webp", page["src"])  # beside the report, never an absolute path
+        picture = cv2.imdecode(np.frombuffer((out / page["src"]).read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
+        inline = whole["pages"][key]["src"].split(",", 1)[1]
+        same = cv2.imdecode(np.frombuffer(base64.b64decode(inline), np.uint8), cv2.IMREAD_GRAYSCALE)
+        assert picture.shape == same.shape and page["width"] == whole["pages"][key]["width"]
+    assert (out / "index.html").stat().st_size < report.stat().st_size
+    # pictures load from inside the one-file report only; from beside the folder's index
+    assert "img-src data:;" in report.read_text() and "img-src data: 'self';" in (out / "index.html").read_text()
+    again = CliRunner().invoke(
+        main, ["review", str(results), "--scans", str(folder), "-o", str(out), "--threshold", "0.5"]
+    )
+    assert again.exit_code == 0 and len(_data(out / "index.html")["items"]) <= len(data["items"])  # replaced whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review"]  # no temporary folder left
+    (out / "notes.txt").write_text("mine")  # a folder holding the user's files is never replaced
+    refused = CliRunner().invoke(main, ["review", str(results), "--scans", str(folder), "-o", str(out)])
+    assert refused.exit_code == ExitCode.USAGE and "did not write" in refused.output
+    assert (out / "notes.txt").read_text() == "mine" and (out / "index.html").exists()
 
 
 def _corrections(results, tmp_path, rows):

@@ -278,6 +278,25 @@ def test_s_takes_the_second_choice_of_the_least_sure_flagged_digit(browser, repo
     context.close()
 
 
+def test_a_report_folder_loads_its_page_pictures_from_beside_it(browser, scans, tmp_path):
+    results = tmp_path / "results.csv"
+    batchreader.scan([scans / "fax.tif"], results, jobs=1)
+    folder = tmp_path / "review"
+    build_review(results, scans / "fax.tif", folder, threshold=1.0)
+    problems = []
+    context, page = _open(browser, folder / "index.html", problems)
+    region = page.locator(".item.current .region img")
+    region.wait_for(state="attached")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=region.element_handle())
+    assert region.get_attribute("src").startswith("pages/")  # a file beside the report, loaded as it came into view
+    page.keyboard.press("z")
+    zoomed = page.locator("#zoom img")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=zoomed.element_handle())
+    assert zoomed.evaluate("img => img.naturalWidth") == region.evaluate("img => img.naturalWidth")
+    assert problems == []  # nothing but files: no network
+    context.close()
+
+
 def test_threshold_slider_and_filters(browser, report):
     page = browser.new_page()
     page.goto(report.as_uri())

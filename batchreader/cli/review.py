@@ -17,7 +17,14 @@ from batchreader.cli.options import threshold_option
     help="The folder or file that was scanned (default: where the run record beside RESULTS says).",
 )
 @click.option(
-    "--out", "-o", default="review.html", show_default=True, type=click.Path(path_type=Path), help="Report to write."
+    "--out",
+    "-o",
+    default="review.html",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Report to write: an .html file with every picture inside it, or a folder (any name not ending in "
+    ".html): its index.html, and the page pictures beside it, loaded as they come into view (lighter for "
+    "many fields).",
 )
 @threshold_option("List digits whose confidence is below this.")
 @click.option(
@@ -35,8 +42,11 @@ def review(ctx, results, scans, out, threshold, dpi, rejected) -> None:
     """Write an HTML report of the numbers in RESULTS that hold a low-confidence digit,
     for a person to check."""
     from batchreader import api
+    from batchreader.verify.report import INDEX, is_folder_report
 
     summary = api.review(results, scans, out, threshold=threshold, dpi=dpi, rejected=rejected)
+    if is_folder_report(out):
+        out = out / INDEX
     if not ctx.obj["quiet"]:
         click.echo(
             f"{summary.fields} fields to review ({summary.flagged} of {summary.digits} digits flagged, "

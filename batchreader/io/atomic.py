@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import glob
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -70,6 +71,56 @@ class AtomicOutput:
             self.tmp.unlink(missing_ok=True)
 
 
+class AtomicFolder:
+    """A temporary folder beside ``path``, put in its place by :meth:`commit`: an output
+    of several files (a report and its pictures) appears whole or not at all.
+
+    A folder already at ``path`` is replaced only when everything in it is one of
+    ``owned`` (what an earlier run wrote there); a folder holding anything else is
+    refused before any work starts, so nothing of the user's is ever overwritten.
+    """
+
+    def __init__(self, path: Path | str, owned: Iterable[str], suffix: str = ".part") -> None:
+        self.path = Path(path)
+        owned = set(owned)
+        if self.path.exists():
+            if not self.path.is_dir():
+                raise OutputError(f"output is not a folder: {self.path}", "give a folder, or a name ending in .html")
+            theirs = sorted(p.name for p in self.path.iterdir() if p.name not in owned)
+            if theirs:
+                raise OutputClashError(
+                    f"the folder {self.path} holds files this report did not write ({', '.join(theirs[:3])})",
+                    "give a new or empty folder",
+                )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale(self.path, suffix)
+            self.tmp = Path(
+                tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.stem}.{os.getpid()}.", suffix=suffix)
+            )
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
+
+    def commit(self) -> None:
+        """Move the finished folder into place (an earlier one is removed only after)."""
+        try:
+            os.chmod(self.tmp, 0o777 & ~_umask())
+            old = None
+            if self.path.exists():
+                old = self.path.with_name(f".{self.path.stem}.{os.getpid()}.old{self.tmp.suffix}")
+                os.replace(self.path, old)
+            os.replace(self.tmp, self.path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            self.discard()
+            raise write_error(self.path, exc) from exc
+
+    def discard(self) -> None:
+        """Remove the temporary folder (after a failure)."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def _remove_stale(path: Path, suffix: str) -> None:
     """Remove the temporary files of ``path`` left by runs that were killed (their
     names carry the process id that wrote them; one still running keeps its own)."""
@@ -82,7 +133,10 @@ def _remove_stale(path: Path, suffix: str) -> None:
         except PermissionError:  # it does, another user's
             continue
         except (ProcessLookupError, OverflowError):
-            stale.unlink(missing_ok=True)
+            if stale.is_dir():  # an AtomicFolder's
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
 
 
 def write_error(path: Path, exc: OSError) -> OutputError:

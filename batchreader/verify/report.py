@@ -1,4 +1,5 @@
-"""The review report: one self-contained HTML file of the digits worth a person's look.
+"""The review report: one self-contained HTML file of the digits worth a person's look
+(or a folder: the HTML, and its page pictures as files beside it).
 
 Every crop is re-cut from the source scans using the boxes in the results CSV, so
 results stay a plain CSV and the report can be rebuilt at any time. The page embeds
@@ -22,7 +23,7 @@ import pandas as pd
 
 from batchreader.defaults import PDF_DPI, REVIEW_THRESHOLD
 from batchreader.errors import InputNotFoundError
-from batchreader.io.atomic import AtomicOutput
+from batchreader.io.atomic import AtomicFolder, AtomicOutput, is_stream
 from batchreader.io.pages import InputFile, Page, read_pages
 from batchreader.io.results import bounds, read_results
 from batchreader.io.runrecord import check_scan, read_record, recorded_inputs, recorded_scan
@@ -58,13 +59,18 @@ class ReviewSummary:
         return f"{self.flagged / self.digits:.1%}" if self.digits else "0%"
 
 
-def _data_uri(image: np.ndarray) -> str:
-    """A picture of paper as a WebP data URI (a fifteenth of a PNG's size for scanned
-    grey, sharp enough to read)."""
+def _webp(image: np.ndarray) -> bytes:
+    """A picture of paper as WebP (a fifteenth of a PNG's size for scanned grey, sharp
+    enough to read)."""
     ok, buf = cv2.imencode(".webp", image, [cv2.IMWRITE_WEBP_QUALITY, _WEBP_QUALITY])
     if not ok:  # pragma: no cover - cv2 encodes any uint8 image
         raise ValueError("webp encoding failed")
-    return "data:image/webp;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+    return buf.tobytes()
+
+
+def _data_uri(image: np.ndarray) -> str:
+    """A picture of paper as a WebP data URI, for inside the report."""
+    return "data:image/webp;base64," + base64.b64encode(_webp(image)).decode("ascii")
 
 
 def _cut(gray: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
@@ -98,10 +104,27 @@ def field_picture(page: Page, digits, marks=None) -> tuple[str, list[int]]:
     return picture, [sx0, sy0, max(1, sx1 - sx0), max(1, sy1 - sy0)]
 
 
-def page_picture(page: Page) -> dict:
-    """A page's picture, shared by its fields: their region beside each, and the page view."""
+def page_picture(page: Page, folder: Path | None = None, name: str = "") -> dict:
+    """A page's picture, shared by its fields: their region beside each, and the page view.
+    Inside the report; or, for a report that is a folder, the file ``pages/<name>.webp``
+    in ``folder``, which the report's page loads when a field of that page is in view."""
     h, w = page.gray.shape
-    return {"src": _data_uri(_shrunk(page.gray, width=_PAGE_WIDTH)), "width": w, "height": h}
+    picture = _shrunk(page.gray, width=_PAGE_WIDTH)
+    if folder is None:
+        return {"src": _data_uri(picture), "width": w, "height": h}
+    (folder / PAGES).mkdir(exist_ok=True)
+    (folder / PAGES / f"{name}.webp").write_bytes(_webp(picture))
+    return {"src": f"{PAGES}/{name}.webp", "width": w, "height": h}
+
+
+PAGES = "pages"
+"""The folder of page pictures in a report written as a folder (see :func:`build_review`)."""
+INDEX = "index.html"
+
+
+def is_folder_report(out: Path | str) -> bool:
+    """Whether ``out`` names a report written as a folder: anything not ending in .html."""
+    return Path(out).suffix.lower() not in (".html", ".htm") and not is_stream(out)
 
 
 def _histogram_svg(confidences: np.ndarray, threshold: float, bins: int = 20) -> str:
@@ -148,7 +171,11 @@ def build_review(
         results_path: a results file written by ``batchreader scan``.
         scans: the folder (or single file) that was scanned; crops are re-cut from it.
             None: where the run record beside the results says the scans were.
-        out: the HTML file to write (atomically).
+        out: the HTML file to write (atomically), every picture inside it; or, a path
+            not ending in .html, a folder: ``index.html`` with the fields' pictures,
+            and the page pictures as files beside it in ``pages/``, loaded as their
+            fields come into view (for many fields on sparse pages: the pages make most
+            of a one-file report's size). Written whole or not at all, either way.
         threshold: digits with confidence below it are listed.
         dpi: the resolution PDFs were rendered at during the scan; None: the run
             record's (else the default).
@@ -183,7 +210,8 @@ def build_review(
             raise InputNotFoundError(f"the scan {name} is not at {path}", "pass --scans the folder that was scanned")
         return path
 
-    output = AtomicOutput(Path(out))
+    folder = is_folder_report(out)
+    output = AtomicFolder(Path(out), owned=(INDEX, PAGES)) if folder else AtomicOutput(Path(out))
     try:
         try:
             results = read_results(results_path)
@@ -217,7 +245,9 @@ def build_review(
                 if not isinstance(page, Page) or page.number not in wanted:
                     continue
                 wanted.discard(page.number)
-                pages[f"{file}|{page.number}"] = page_picture(page)
+                pages[f"{file}|{page.number}"] = (
+                    page_picture(page, output.tmp, str(len(pages) + 1)) if folder else page_picture(page)
+                )
                 for it in page_items:
                     if it["key"][1] == page.number:
                         it["strip"], it["view"] = field_picture(page, it["rows"], it["marks"])
@@ -255,10 +285,13 @@ def build_review(
             "items": items,
         }
         template = resources.files("batchreader.verify").joinpath("templates/review.html").read_text(encoding="utf-8")
-        html = template.replace(
-            "__HISTOGRAM__", _histogram_svg(digits["confidence"].to_numpy(np.float64), threshold)
-        ).replace("__DATA__", script_json(data))
-        output.tmp.write_text(html, encoding="utf-8")
+        # pictures come from inside the report only; a folder's page pictures from beside it
+        html = (
+            template.replace("__IMG_SRC__", "data: 'self'" if folder else "data:")
+            .replace("__HISTOGRAM__", _histogram_svg(digits["confidence"].to_numpy(np.float64), threshold))
+            .replace("__DATA__", script_json(data))
+        )
+        (output.tmp / INDEX if folder else output.tmp).write_text(html, encoding="utf-8")
         output.commit()
     except BaseException:
         output.discard()
