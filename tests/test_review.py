@@ -94,17 +94,20 @@ def test_a_report_written_as_a_folder_keeps_its_page_pictures_beside_it(reviewed
         main, ["review", str(results), "--scans", str(folder), "--out", str(out), "--threshold", "0.999"]
     )
     assert run.exit_code == 0, run.output
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "pages"]
+    assert sorted(p.name for p in out.iterdir()) == ["fields", "index.html", "pages"]
     data, whole = _data(out / "index.html"), _data(report)
     assert [it["id"] for it in data["items"]] == [it["id"] for it in whole["items"]]
-    assert [it["strip"] for it in data["items"]] == [it["strip"] for it in whole["items"]]  # fields' pictures inside
     assert data["pages"].keys() == whole["pages"].keys()
-    for key, page in data["pages"].items():
-        assert re.fullmatch(r"pages/\d+\.webp", page["src"])  # beside the report, never an absolute path
-        picture = cv2.imdecode(np.frombuffer((out / page["src"]).read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
-        inline = whole["pages"][key]["src"].split(",", 1)[1]
-        same = cv2.imdecode(np.frombuffer(base64.b64decode(inline), np.uint8), cv2.IMREAD_GRAYSCALE)
-        assert picture.shape == same.shape and page["width"] == whole["pages"][key]["width"]
+
+    def same_picture(src: str, inline: str, kind: str) -> bool:
+        assert re.fullmatch(kind + r"/\d+\.webp", src)  # beside the report, never an absolute path
+        picture = cv2.imdecode(np.frombuffer((out / src).read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
+        inside = cv2.imdecode(np.frombuffer(base64.b64decode(inline.split(",", 1)[1]), np.uint8), cv2.IMREAD_GRAYSCALE)
+        return picture.shape == inside.shape
+
+    assert all(same_picture(a["strip"], b["strip"], "fields") for a, b in zip(data["items"], whole["items"]))
+    assert all(same_picture(page["src"], whole["pages"][key]["src"], "pages") for key, page in data["pages"].items())
+    assert len(list((out / "fields").iterdir())) == len(data["items"])
     assert (out / "index.html").stat().st_size < report.stat().st_size
     # pictures load from inside the one-file report only; from beside the folder's index
     assert "img-src data:;" in report.read_text() and "img-src data: 'self';" in (out / "index.html").read_text()

@@ -278,7 +278,7 @@ def test_s_takes_the_second_choice_of_the_least_sure_flagged_digit(browser, repo
     context.close()
 
 
-def test_a_report_folder_loads_its_page_pictures_from_beside_it(browser, scans, tmp_path):
+def test_a_report_folder_loads_its_pictures_from_beside_it(browser, scans, tmp_path):
     results = tmp_path / "results.csv"
     batchreader.scan([scans / "fax.tif"], results, jobs=1)
     folder = tmp_path / "review"
@@ -289,6 +289,9 @@ def test_a_report_folder_loads_its_page_pictures_from_beside_it(browser, scans, 
     region.wait_for(state="attached")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=region.element_handle())
     assert region.get_attribute("src").startswith("pages/")  # a file beside the report, loaded as it came into view
+    strip = page.locator(".item.current .field img")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=strip.element_handle())
+    assert strip.get_attribute("src").startswith("fields/")
     page.keyboard.press("z")
     zoomed = page.locator("#zoom img")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=zoomed.element_handle())

@@ -34,7 +34,12 @@ from batchreader.defaults import PAGE_TIMEOUT
 @click.option(
     "--fields", "fields_out", type=click.Path(path_type=Path), help="Also write one row per number (a file as --out)."
 )
-@click.option("--review", "review_out", type=click.Path(path_type=Path), help="Also write the review report (HTML).")
+@click.option(
+    "--review",
+    "review_out",
+    type=click.Path(path_type=Path),
+    help="Also write the review report (an .html file, or a folder: see 'review --out').",
+)
 @threshold_option("With --review: list digits below this confidence.")
 @click.option("--force", is_flag=True, help="Read everything again, ignoring the journal of an interrupted run.")
 @click.option("--scheduler", help="Send pages to this Dask scheduler (tcp://HOST:8786); needs batchreader[dask].")

@@ -1,5 +1,5 @@
 """The review report: one self-contained HTML file of the digits worth a person's look
-(or a folder: the HTML, and its page pictures as files beside it).
+(or a folder: the HTML, and its pictures as files beside it).
 
 Every crop is re-cut from the source scans using the boxes in the results CSV, so
 results stay a plain CSV and the report can be rebuilt at any time. The page embeds
@@ -23,7 +23,7 @@ import pandas as pd
 
 from batchreader.defaults import PDF_DPI, REVIEW_THRESHOLD
 from batchreader.errors import InputNotFoundError
-from batchreader.io.atomic import AtomicFolder, AtomicOutput, is_stream
+from batchreader.io.atomic import AtomicFolder, AtomicOutput, check_writable, is_stream
 from batchreader.io.pages import InputFile, Page, read_pages
 from batchreader.io.results import bounds, read_results
 from batchreader.io.runrecord import check_scan, read_record, recorded_inputs, recorded_scan
@@ -91,40 +91,58 @@ def _shrunk(image: np.ndarray, height: int | None = None, width: int | None = No
     return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
-def field_picture(page: Page, digits, marks=None) -> tuple[str, list[int]]:
+def field_picture(page: Page, digits, marks=None, folder: Path | None = None, name: str = "") -> tuple[str, list[int]]:
     """The picture of one field (its digits' rows, and the rejected ``marks`` beside it
     when asked) with a margin of paper, and the rectangle of the page it shows (x, y,
-    width, height): the report draws the boxes on it, so the picture stays plain grey."""
+    width, height): the report draws the boxes on it, so the picture stays plain grey.
+    Inside the report; or, for a report that is a folder, the file ``fields/<name>.webp``
+    in ``folder``."""
     x0, y0, x1, y1 = bounds(digits if marks is None or not len(marks) else pd.concat([digits, marks]))
     _, top, _, bottom = bounds(digits)
     m = max(4, int(0.35 * (bottom - top)))
     h, w = page.gray.shape
     sx0, sy0, sx1, sy1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
-    picture = _data_uri(_shrunk(_cut(page.gray, sx0, sy0, sx1, sy1), height=_STRIP_HEIGHT))
-    return picture, [sx0, sy0, max(1, sx1 - sx0), max(1, sy1 - sy0)]
+    picture = _shrunk(_cut(page.gray, sx0, sy0, sx1, sy1), height=_STRIP_HEIGHT)
+    return _picture(picture, folder, FIELDS, name), [sx0, sy0, max(1, sx1 - sx0), max(1, sy1 - sy0)]
+
+
+def _picture(image: np.ndarray, folder: Path | None, kind: str, name: str) -> str:
+    """Where the report finds ``image``: a data URI inside it, or (a report that is a
+    folder) the path of the file ``<kind>/<name>.webp`` written in ``folder``."""
+    if folder is None:
+        return _data_uri(image)
+    (folder / kind).mkdir(exist_ok=True)
+    (folder / kind / f"{name}.webp").write_bytes(_webp(image))
+    return f"{kind}/{name}.webp"
 
 
 def page_picture(page: Page, folder: Path | None = None, name: str = "") -> dict:
     """A page's picture, shared by its fields: their region beside each, and the page view.
     Inside the report; or, for a report that is a folder, the file ``pages/<name>.webp``
-    in ``folder``, which the report's page loads when a field of that page is in view."""
+    in ``folder``, which the report loads when a field of that page comes into view."""
     h, w = page.gray.shape
-    picture = _shrunk(page.gray, width=_PAGE_WIDTH)
-    if folder is None:
-        return {"src": _data_uri(picture), "width": w, "height": h}
-    (folder / PAGES).mkdir(exist_ok=True)
-    (folder / PAGES / f"{name}.webp").write_bytes(_webp(picture))
-    return {"src": f"{PAGES}/{name}.webp", "width": w, "height": h}
+    return {"src": _picture(_shrunk(page.gray, width=_PAGE_WIDTH), folder, PAGES, name), "width": w, "height": h}
 
 
-PAGES = "pages"
-"""The folder of page pictures in a report written as a folder (see :func:`build_review`)."""
 INDEX = "index.html"
+PAGES = "pages"
+FIELDS = "fields"
+"""The folders of page and field pictures beside the ``index.html`` of a report written
+as a folder (see :func:`build_review`)."""
 
 
 def is_folder_report(out: Path | str) -> bool:
     """Whether ``out`` names a report written as a folder: anything not ending in .html."""
     return Path(out).suffix.lower() not in (".html", ".htm") and not is_stream(out)
+
+
+def check_report_writable(out: Path | str) -> None:
+    """Raise OutputError (or OutputClashError) now if the report could not be written to
+    ``out`` later: for ``scan --review``, before the scan starts."""
+    if is_folder_report(out):
+        AtomicFolder(Path(out), owned=(INDEX, PAGES, FIELDS)).discard()
+    else:
+        check_writable(out)
 
 
 def _histogram_svg(confidences: np.ndarray, threshold: float, bins: int = 20) -> str:
@@ -172,10 +190,10 @@ def build_review(
         scans: the folder (or single file) that was scanned; crops are re-cut from it.
             None: where the run record beside the results says the scans were.
         out: the HTML file to write (atomically), every picture inside it; or, a path
-            not ending in .html, a folder: ``index.html`` with the fields' pictures,
-            and the page pictures as files beside it in ``pages/``, loaded as their
-            fields come into view (for many fields on sparse pages: the pages make most
-            of a one-file report's size). Written whole or not at all, either way.
+            not ending in .html, a folder: ``index.html``, and the pictures as files
+            beside it (``fields/``, ``pages/``), loaded as their fields come into view
+            (for many fields: the HTML stays light and opens fast). Written whole or
+            not at all, either way.
         threshold: digits with confidence below it are listed.
         dpi: the resolution PDFs were rendered at during the scan; None: the run
             record's (else the default).
@@ -211,7 +229,7 @@ def build_review(
         return path
 
     folder = is_folder_report(out)
-    output = AtomicFolder(Path(out), owned=(INDEX, PAGES)) if folder else AtomicOutput(Path(out))
+    output = AtomicFolder(Path(out), owned=(INDEX, PAGES, FIELDS)) if folder else AtomicOutput(Path(out))
     try:
         try:
             results = read_results(results_path)
@@ -230,7 +248,7 @@ def build_review(
             if not len(shown):
                 log.warning("%s holds no rejected marks: scan with --keep-rejected to see them", results_path)
             marks = {key: rows for key, rows in shown.groupby(keys[:3], sort=False)}
-        items, pages = [], {}
+        items, pages, strips = [], {}, []
         for (file, page_no, line, fld), rows in digits.groupby(keys, sort=True):
             if (file, page_no, line, fld) not in wanted_fields:
                 continue
@@ -250,7 +268,10 @@ def build_review(
                 )
                 for it in page_items:
                     if it["key"][1] == page.number:
-                        it["strip"], it["view"] = field_picture(page, it["rows"], it["marks"])
+                        it["strip"], it["view"] = field_picture(
+                            page, it["rows"], it["marks"], output.tmp if folder else None, str(len(strips) + 1)
+                        )
+                        strips.append(it)
             if wanted:
                 raise InputNotFoundError(
                     f"page {min(wanted)} of {path} cannot be read, and holds flagged digits",
