@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from pathlib import PurePath
 
 
 class Status(StrEnum):
@@ -147,3 +148,15 @@ def coerce_field_types(frame):
     frame["file"] = frame["file"].astype("string")
     frame["value"] = frame["value"].astype("string")
     return frame[FIELD_COLUMNS]
+
+
+REVIEW_FOLDER = ("index.html", "fields", "pages")
+"""What a review report written as a folder holds: its page, and the folders of the
+fields' and the pages' pictures beside it (see :func:`is_review_folder`)."""
+
+
+def is_review_folder(path) -> bool:
+    """Whether a review report is written to ``path`` as a folder (:data:`REVIEW_FOLDER`):
+    a name ending in .html is one file, every picture inside it, and so is a stream
+    (/dev/stdout); any other name is a folder."""
+    return PurePath(path).suffix.lower() not in (".html", ".htm") and not str(path).startswith("/dev/")

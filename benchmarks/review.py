@@ -212,8 +212,9 @@ def main() -> None:
         per = 1000 / max(1, len(items)) / 1e6
         # a sample of some 30 fields carries the page's own 40 KB of script and style 30
         # times over: the report of 10,000 fields (these, repeated) gives the size a field adds
+        index_per = big_index.stat().st_size / args.load_fields * 1000 / 1e6
         print(
-            f"  MB per 1,000 fields    folder: index.html {big_index.stat().st_size / args.load_fields * 1000 / 1e6:.2f}"
+            f"  MB per 1,000 fields    folder: index.html {index_per:.2f}"
             f"   target <= 1.5 (of {args.load_fields:,} fields; {index_size * per:.2f} of this sample's "
             f"{len(items)}, and {pictures * per:.2f} of pictures beside it); one file: {size * per:.2f}"
         )

@@ -42,11 +42,11 @@ def review(ctx, results, scans, out, threshold, dpi, rejected) -> None:
     """Write an HTML report of the numbers in RESULTS that hold a low-confidence digit,
     for a person to check."""
     from batchreader import api
-    from batchreader.verify.report import INDEX, is_folder_report
+    from batchreader.schema import REVIEW_FOLDER, is_review_folder
 
     summary = api.review(results, scans, out, threshold=threshold, dpi=dpi, rejected=rejected)
-    if is_folder_report(out):
-        out = out / INDEX
+    if is_review_folder(out):
+        out = out / REVIEW_FOLDER[0]
     if not ctx.obj["quiet"]:
         click.echo(
             f"{summary.fields} fields to review ({summary.flagged} of {summary.digits} digits flagged, "

@@ -178,10 +178,11 @@ def check_folders(outputs: dict[str, Path | str | None], mkdir: bool = False) ->
                 raise write_error(path, exc) from exc
 
 
-def check_writable(path: Path | str) -> None:
+def check_writable(path: Path | str, folder: Iterable[str] | None = None) -> None:
     """Raise OutputError now if ``path`` could not be written later (the check
-    :class:`AtomicOutput` makes, for an output written at the end of a run)."""
-    AtomicOutput(path).discard()
+    :class:`AtomicOutput` makes, for an output written at the end of a run); with
+    ``folder``, an output that is a folder of those files (:class:`AtomicFolder`)."""
+    (AtomicFolder(path, folder) if folder is not None else AtomicOutput(path)).discard()
 
 
 def _identities(path: Path) -> set:

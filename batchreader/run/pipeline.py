@@ -17,7 +17,7 @@ from pathlib import Path
 
 from batchreader.defaults import MODEL_ACCURACY_FLOOR, PAGE_TIMEOUT, PDF_DPI
 from batchreader.errors import ExitCode, InputNotFoundError, OutputFormatError
-from batchreader.io.atomic import check_folders, check_outputs, is_stream, output_path
+from batchreader.io.atomic import check_folders, check_outputs, check_writable, is_stream, output_path
 from batchreader.io.journal import Journal
 from batchreader.io.pages import SUPPORTED_SUFFIXES, InputFile, Page, PageFailure, discover, read_pages
 from batchreader.io.results import fields_frame, open_writer, output_format
@@ -27,9 +27,8 @@ from batchreader.read.fields import page_rows
 from batchreader.read.reading import classify_glyphs, read_runs
 from batchreader.run.threads import PageTimeout, time_limit
 from batchreader.run.workers import map_files
-from batchreader.schema import ResultRow, Status, rows_to_frame
+from batchreader.schema import REVIEW_FOLDER, ResultRow, Status, is_review_folder, rows_to_frame
 from batchreader.segment.layout import LAYOUTS, segment_page
-from batchreader.verify.report import check_report_writable
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +285,7 @@ def scan(
     if review_out is not None:
         if is_stream(out):
             raise OutputFormatError("--review reads the results back: give --out a file, not a stream")
-        check_report_writable(review_out)
+        check_writable(review_out, REVIEW_FOLDER if is_review_folder(review_out) else None)
     jobs = max(1, jobs or os.cpu_count() or 1)
     model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
     field_path = Path(field_model).resolve() if field_model else None

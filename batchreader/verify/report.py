@@ -23,11 +23,11 @@ import pandas as pd
 
 from batchreader.defaults import PDF_DPI, REVIEW_THRESHOLD
 from batchreader.errors import InputNotFoundError
-from batchreader.io.atomic import AtomicFolder, AtomicOutput, check_writable, is_stream
+from batchreader.io.atomic import AtomicFolder, AtomicOutput
 from batchreader.io.pages import InputFile, Page, read_pages
 from batchreader.io.results import bounds, read_results
 from batchreader.io.runrecord import check_scan, read_record, recorded_inputs, recorded_scan
-from batchreader.schema import CORRECTION_COLUMNS, Status
+from batchreader.schema import CORRECTION_COLUMNS, REVIEW_FOLDER, Status, is_review_folder
 
 log = logging.getLogger(__name__)
 
@@ -124,25 +124,9 @@ def page_picture(page: Page, folder: Path | None = None, name: str = "") -> dict
     return {"src": _picture(_shrunk(page.gray, width=_PAGE_WIDTH), folder, PAGES, name), "width": w, "height": h}
 
 
-INDEX = "index.html"
-PAGES = "pages"
-FIELDS = "fields"
-"""The folders of page and field pictures beside the ``index.html`` of a report written
+INDEX, FIELDS, PAGES = REVIEW_FOLDER
+"""The page, and the folders of field and page pictures beside it, of a report written
 as a folder (see :func:`build_review`)."""
-
-
-def is_folder_report(out: Path | str) -> bool:
-    """Whether ``out`` names a report written as a folder: anything not ending in .html."""
-    return Path(out).suffix.lower() not in (".html", ".htm") and not is_stream(out)
-
-
-def check_report_writable(out: Path | str) -> None:
-    """Raise OutputError (or OutputClashError) now if the report could not be written to
-    ``out`` later: for ``scan --review``, before the scan starts."""
-    if is_folder_report(out):
-        AtomicFolder(Path(out), owned=(INDEX, PAGES, FIELDS)).discard()
-    else:
-        check_writable(out)
 
 
 def _histogram_svg(confidences: np.ndarray, threshold: float, bins: int = 20) -> str:
@@ -228,8 +212,8 @@ def build_review(
             raise InputNotFoundError(f"the scan {name} is not at {path}", "pass --scans the folder that was scanned")
         return path
 
-    folder = is_folder_report(out)
-    output = AtomicFolder(Path(out), owned=(INDEX, PAGES, FIELDS)) if folder else AtomicOutput(Path(out))
+    folder = is_review_folder(out)
+    output = AtomicFolder(Path(out), owned=REVIEW_FOLDER) if folder else AtomicOutput(Path(out))
     try:
         try:
             results = read_results(results_path)
