@@ -122,6 +122,17 @@ def test_a_report_written_as_a_folder_keeps_its_page_pictures_beside_it(reviewed
     assert (out / "notes.txt").read_text() == "mine" and (out / "index.html").exists()
 
 
+def test_a_large_one_file_report_says_a_folder_keeps_it_light(reviewed, tmp_path, monkeypatch, caplog):
+    folder, results, _, summary = reviewed
+    monkeypatch.setattr("batchreader.verify.report.MANY_FIELDS", summary.fields)
+    with caplog.at_level("WARNING", logger="batchreader.verify.report"):
+        build_review(results, folder, tmp_path / "big.html", threshold=0.999)
+        assert "as a folder" in caplog.text
+        caplog.clear()
+        build_review(results, folder, tmp_path / "big", threshold=0.999)
+        assert "as a folder" not in caplog.text
+
+
 def _corrections(results, tmp_path, rows):
     frame = read_results(results)
     ok = frame[frame["status"] == "ok"].head(len(rows))

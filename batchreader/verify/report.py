@@ -124,6 +124,10 @@ def page_picture(page: Page, folder: Path | None = None, name: str = "") -> dict
     return {"src": _picture(_shrunk(page.gray, width=_PAGE_WIDTH), folder, PAGES, name), "width": w, "height": h}
 
 
+MANY_FIELDS = 2000
+"""A one-file report of this many fields or more is some 15 MB on sparse pages: the
+report says that a folder keeps its HTML light."""
+
 INDEX, FIELDS, PAGES = REVIEW_FOLDER
 """The page, and the folders of field and page pictures beside it, of a report written
 as a folder (see :func:`build_review`)."""
@@ -302,6 +306,12 @@ def build_review(
         output.discard()
         raise
     log.info("review report: %d of %d digits flagged -> %s", summary.flagged, summary.digits, out)
+    if not folder and summary.fields >= MANY_FIELDS:
+        log.warning(
+            "the report holds %d fields and every picture in one file: give --out a name without .html to write "
+            "it as a folder, its HTML light and its pictures beside it",
+            summary.fields,
+        )
     return summary
 
 
