@@ -9,6 +9,7 @@ import pytest
 import batchreader
 from batchreader.io.results import read_results
 from batchreader.segment.layout import FIELD_HEIGHT
+from batchreader.segment.lines import remove_baseline
 from batchreader.training.pagesynth import digit_ink
 from batchreader.training.stripsynth import render_strip
 
@@ -159,3 +160,52 @@ def test_corrections_of_a_strip_are_recut_from_the_ink_the_scan_saw(tmp_path, mn
     for ink, differs in ((masked_ink(strip.gray, field=True), False), (masked_ink(strip.gray), True)):
         crops = [to_mnist(ink[r.y : r.y + r.height, r.x : r.x + r.width]) for r in rows.itertuples()]
         assert (not np.allclose(np.stack(crops), images[..., 0])) == differs
+
+
+def _on_a_dashed_line(mnist_subset, picks: list[int], digit_h: int = 38) -> tuple[np.ndarray, str]:
+    """Digits written close on a dashed amount line that touches their feet: each dash
+    (1.1 digit heights) shorter than a line that line removal finds."""
+    x_test, y_test = mnist_subset["x_test"], mnist_subset["y_test"]
+    inks = [digit_ink(x_test[i], digit_h, 1.0) for i in picks]
+    gap, height = int(0.25 * digit_h), 60
+    width = sum(i.shape[1] for i in inks) + gap * (len(inks) - 1) + 20
+    strip = np.full((height, width), 245, np.uint8)
+    x, feet = 10, 0
+    for ink in inks:
+        h, w = ink.shape
+        y = (height - h) // 2 + (digit_h - h) // 2
+        region = strip[y : y + h, x : x + w]
+        np.minimum(region, (245 - 225 * ink).astype(np.uint8), out=region)
+        x, feet = x + w + gap, max(feet, y + h)
+    for start in range(0, width, int(1.4 * digit_h)):
+        cv2.line(strip, (start, feet - 1), (min(width - 1, start + int(1.1 * digit_h)), feet - 1), 90, 2)
+    return strip, "".join(str(int(y_test[i])) for i in picks)
+
+
+@pytest.mark.parametrize("k", [1, 4, 8])  # amounts whose zeros read as 2s, or were lost, on the line's pieces
+def test_an_amount_standing_on_a_dashed_line_reads_without_it(tmp_path, mnist_subset, k):
+    y_test = mnist_subset["y_test"]
+    zeros = [i for i in range(len(y_test)) if y_test[i] == 0]
+    others = [i for i in range(len(y_test)) if y_test[i] not in (0, 1, 7)]
+    strip, number = _on_a_dashed_line(mnist_subset, [others[k], zeros[2 * k], zeros[2 * k + 1]])
+    cv2.imwrite(str(tmp_path / "amount.png"), strip)
+    batchreader.scan([tmp_path / "amount.png"], tmp_path / "r.csv", jobs=1, layout="field")
+    rows = read_results(tmp_path / "r.csv")
+    rows = rows[rows["status"] == "ok"]
+    assert "".join(str(int(d)) for d in rows.sort_values("x")["digit"]) == number
+
+
+def test_the_baseline_goes_and_the_digits_standing_on_it_stay(mnist_subset):
+    y_test = mnist_subset["y_test"]
+    strip, _ = _on_a_dashed_line(mnist_subset, [i for i in range(len(y_test)) if y_test[i] == 0][:3])
+    mask = strip < 170
+    rows = np.flatnonzero(mask.any(axis=1))
+    band = slice(rows[-1] - 2, rows[-1] + 1)  # the dashes, two pixels thick, and their edge
+    beside = ~mask[: rows[-1] - 2].any(axis=0)  # columns where no digit stands on the line
+    out = remove_baseline(mask, 38.0)
+    assert out is not mask
+    assert not out[band][:, beside].any()  # the line is gone between and beyond the digits
+    above = slice(0, rows[-1] - 4)
+    assert (out[above] == mask[above]).all()  # the digits above it are untouched
+    digits = mask[above].copy()
+    assert remove_baseline(digits, 38.0) is digits  # digits alone: nothing is a baseline

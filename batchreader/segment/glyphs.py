@@ -18,7 +18,7 @@ import numpy as np
 
 from batchreader.segment.boxes import remove_boxes
 from batchreader.segment.ink import Components, field_window, ink_map, threshold_components
-from batchreader.segment.lines import Box, remove_lines, ruler_straight
+from batchreader.segment.lines import Box, remove_baseline, remove_lines, ruler_straight
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +242,8 @@ def segment(
     if unboxed is not comps.mask:  # boxes closed all round: their walls go, whatever their length
         comps = Components.of(unboxed)
     cleaned, combs = remove_lines(comps.mask, digit_h, config.line_length, config.comb_length, comps.stats)
+    if field:  # one written number: what is left of the line it stands on goes too
+        cleaned = remove_baseline(cleaned, digit_h)
     combs += cell_rows
     if cleaned is not comps.mask:  # lines were erased: the strokes changed
         comps = Components.of(cleaned)

@@ -98,6 +98,49 @@ def remove_lines(
     return repaired.astype(bool), boxes
 
 
+def remove_baseline(mask: np.ndarray, digit_height: float) -> np.ndarray:
+    """In an image that is one written number: erase what is left of the line it is
+    written on (a cheque's amount line, an underline), returned as a new mask (``mask``
+    itself when there is none).
+
+    Line removal erases such a line where it runs long and straight; where it is faint or
+    dotted its pieces are too short to be found, and where it passes under the digits it
+    stays on their feet (a 0 standing on it reads as a 2). Here a baseline is horizontal
+    strokes each at least BASELINE_PIECE of the digits' height long, together covering
+    BASELINE_SPAN of the image's width within three rows, in the lowest part of the ink
+    (below BASELINE_LOW of its height): one number's own bars are shorter, fewer, or
+    higher (the tops of 5s and 7s, the bars of 4s). Strokes that crossed it are closed
+    again, as after line removal."""
+    m = (mask != 0).astype(np.uint8)
+    rows = np.flatnonzero(m.any(axis=1))
+    if rows.size == 0:
+        return mask
+    piece = max(3, int(BASELINE_PIECE * digit_height))
+    horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece, 1)))
+    cover = cv2.dilate(horiz, np.ones((3, 1), np.uint8)).sum(axis=1) / m.shape[1]
+    low = rows[0] + BASELINE_LOW * (rows[-1] - rows[0])
+    line = np.zeros_like(m)
+    for y in np.flatnonzero(cover >= BASELINE_SPAN):
+        if y >= low:
+            line[y] = horiz[y]
+    if not line.any():
+        return mask
+    cleaned = m & ~line & 1
+    bridge = _bridge(digit_height)
+    fill = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
+    return (cleaned | (fill & line)).astype(bool)
+
+
+BASELINE_PIECE = 0.7
+"""A baseline's pieces are at least this share of the digits' height long (0.5-1.0 read
+the real cheques alike; the bars of one number's digits are mostly shorter)."""
+BASELINE_SPAN = 0.5
+"""...and together cover at least this share of the image's width (0.4-0.7 alike; at
+0.35 the feet of a row of 2s went)."""
+BASELINE_LOW = 0.6
+"""...below this share of the ink's height, from its top."""
+
+
 def _erase_line_edges(cleaned: np.ndarray, horiz: np.ndarray, runs: np.ndarray) -> np.ndarray | None:
     """Erase, in place, the ``runs`` that lie along a line just erased (``horiz``) from
     ``cleaned`` and ``runs``, and add them to ``horiz``: such a run is its line's edge, a
