@@ -8,6 +8,8 @@ import pytest
 
 import batchreader
 from batchreader.io.results import read_results
+from batchreader.segment.cuts import Piece, segments
+from batchreader.segment.glyphs import Glyph
 from batchreader.segment.layout import FIELD_HEIGHT
 from batchreader.segment.lines import remove_baseline
 from batchreader.training.pagesynth import digit_ink
@@ -209,3 +211,18 @@ def test_the_baseline_goes_and_the_digits_standing_on_it_stay(mnist_subset):
     assert (out[above] == mask[above]).all()  # the digits above it are untouched
     digits = mask[above].copy()
     assert remove_baseline(digits, 38.0) is digits  # digits alone: nothing is a baseline
+
+
+def test_a_cut_through_a_loop_is_known_as_one():
+    """Two 0s joined by the stroke between them: a cut at the join crosses ink once, a cut
+    through the first 0 crosses its loop twice, and the pieces say so."""
+    ink = np.zeros((40, 76), np.float32)
+    cv2.ellipse(ink, (18, 20), (14, 17), 0, 0, 360, 1.0, 3)
+    cv2.ellipse(ink, (57, 20), (14, 17), 0, 0, 360, 1.0, 3)
+    cv2.line(ink, (31, 20), (44, 20), 1.0, 3)
+    glyph = Glyph(0, 0, 76, 40, ink)
+    glyph.cuts = [18, 38]  # through the first 0; at the join
+    pieces = {(i, j): p.loops for i, j, kind, p in segments(glyph) if kind == Piece.CUT}
+    assert pieces[(0, 1)] == 1  # the first 0's left half: cut through its loop
+    assert pieces[(0, 2)] == 0  # the first 0 whole, cut at the join
+    assert pieces[(2, 3)] == 0  # the second 0, cut at the join

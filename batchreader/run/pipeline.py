@@ -146,7 +146,7 @@ def read_page(
         not_read: set = set()
     else:
         not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
-    chosen = classify_glyphs(glyphs, classifier)
+    chosen = classify_glyphs(glyphs, classifier, one_number)
     if one_number:
         chosen = read_runs(chosen, glyphs, classifier)
     return page_rows(page.file, page.number, chosen, keep_rejected, not_read, one_number)

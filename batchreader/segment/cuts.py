@@ -274,6 +274,7 @@ def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, P
         straight = np.full(h, c, np.int32)
         ways.append([path] if np.array_equal(path, straight) else [path, straight])
     ways.append([np.full(h, glyph.width, np.int32)])
+    rows = np.arange(h)
     for i in range(last):
         for j in range(i + 1, last + 1):
             if (i, j) == (0, last):
@@ -287,8 +288,17 @@ def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, P
                 for right in ways[j]:
                     piece = _between(glyph, left, right)
                     if piece is not None:
+                        piece.loops = sum(
+                            _crossings(glyph.ink, rows, way) >= 2 for k, way in ((i, left), (j, right)) if 0 < k < last
+                        )
                         out.append((i, j, Piece.CUT, piece))
     return out
+
+
+def _crossings(ink: np.ndarray, rows: np.ndarray, way: np.ndarray) -> int:
+    """How many strokes a cut down ``way`` (a column per row) crosses."""
+    inked = ink[rows, np.clip(way, 0, ink.shape[1] - 1)] > 0
+    return int(inked[0]) + int(np.count_nonzero(inked[1:] & ~inked[:-1]))
 
 
 def equal_parts(glyph: Glyph, k: int) -> list[Glyph] | None:

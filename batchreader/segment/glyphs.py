@@ -50,6 +50,9 @@ class Glyph:
     """Written in a printed comb box or row of cells (see :func:`order_glyphs`)."""
     cells: bool = False
     """...in cells that hold a character each (see :attr:`batchreader.segment.lines.Box.cells`)."""
+    loops: int = 0
+    """A piece cut from a glyph: how many of its two cuts ran through a loop, crossing
+    ink twice or more (see :func:`batchreader.segment.cuts.segments`)."""
 
     @property
     def right(self) -> int:
