@@ -23,7 +23,7 @@ from batchreader.cli.options import threshold_option
     show_default=True,
     type=click.Path(path_type=Path),
     help="Report to write: an .html file with every picture inside it, or a folder (any name not ending in "
-    ".html): its index.html, and the page pictures beside it, loaded as they come into view (lighter for "
+    ".html): its index.html, and the pictures beside it, loaded as they come into view (lighter for "
     "many fields).",
 )
 @threshold_option("List digits whose confidence is below this.")

@@ -274,7 +274,9 @@ def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, P
         straight = np.full(h, c, np.int32)
         ways.append([path] if np.array_equal(path, straight) else [path, straight])
     ways.append([np.full(h, glyph.width, np.int32)])
+    # whether each way of each cut runs through a loop (the glyph's own edges never do)
     rows = np.arange(h)
+    loop = [[0 < k < last and _crossings(glyph.ink, rows, way) >= 2 for way in cut] for k, cut in enumerate(ways)]
     for i in range(last):
         for j in range(i + 1, last + 1):
             if (i, j) == (0, last):
@@ -284,13 +286,11 @@ def _glyph_pieces(glyph: Glyph, config: SegmentConfig) -> list[tuple[int, int, P
                 break
             if width < config.min_part * h:
                 continue
-            for left in ways[i]:
-                for right in ways[j]:
+            for left, left_loop in zip(ways[i], loop[i]):
+                for right, right_loop in zip(ways[j], loop[j]):
                     piece = _between(glyph, left, right)
                     if piece is not None:
-                        piece.loops = sum(
-                            _crossings(glyph.ink, rows, way) >= 2 for k, way in ((i, left), (j, right)) if 0 < k < last
-                        )
+                        piece.loops = int(left_loop) + int(right_loop)
                         out.append((i, j, Piece.CUT, piece))
     return out
 

@@ -90,12 +90,20 @@ def remove_lines(
                 horiz[rows, cols] |= combs
     if not horiz.any() and not vert.any():
         return mask, []
+    return _rejoin(cleaned, horiz, vert, digit_height), boxes
+
+
+def _rejoin(cleaned: np.ndarray, horiz: np.ndarray, vert: np.ndarray | None, digit_height: float) -> np.ndarray:
+    """``cleaned`` with the strokes that crossed the erased lines ``horiz`` (and ``vert``)
+    joined again: a stroke crossing a line is cut in two, and the cut is closed only
+    inside the erased band."""
     bridge = _bridge(digit_height)
-    # a stroke crossing a line is cut in two; close the cut only inside the erased band
     fill_h = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
-    fill_v = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
-    repaired = cleaned | (fill_h & horiz) | (fill_v & vert)
-    return repaired.astype(bool), boxes
+    repaired = cleaned | (fill_h & horiz)
+    if vert is not None:
+        fill_v = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
+        repaired |= fill_v & vert
+    return repaired.astype(bool)
 
 
 def remove_baseline(mask: np.ndarray, digit_height: float) -> np.ndarray:
@@ -118,17 +126,13 @@ def remove_baseline(mask: np.ndarray, digit_height: float) -> np.ndarray:
     piece = max(3, int(BASELINE_PIECE * digit_height))
     horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece, 1)))
     cover = cv2.dilate(horiz, np.ones((3, 1), np.uint8)).sum(axis=1) / m.shape[1]
-    low = rows[0] + BASELINE_LOW * (rows[-1] - rows[0])
+    low = np.arange(m.shape[0]) >= rows[0] + BASELINE_LOW * (rows[-1] - rows[0])
     line = np.zeros_like(m)
-    for y in np.flatnonzero(cover >= BASELINE_SPAN):
-        if y >= low:
-            line[y] = horiz[y]
+    hit = (cover >= BASELINE_SPAN) & low
+    line[hit] = horiz[hit]
     if not line.any():
         return mask
-    cleaned = m & ~line & 1
-    bridge = _bridge(digit_height)
-    fill = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
-    return (cleaned | (fill & line)).astype(bool)
+    return _rejoin(m & ~line & 1, line, None, digit_height)
 
 
 BASELINE_PIECE = 0.7

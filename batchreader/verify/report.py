@@ -236,7 +236,8 @@ def build_review(
             if not len(shown):
                 log.warning("%s holds no rejected marks: scan with --keep-rejected to see them", results_path)
             marks = {key: rows for key, rows in shown.groupby(keys[:3], sort=False)}
-        items, pages, strips = [], {}, []
+        items, pages, strips = [], {}, 0
+        pictures = output.tmp if folder else None  # where a folder's pictures go
         for (file, page_no, line, fld), rows in digits.groupby(keys, sort=True):
             if (file, page_no, line, fld) not in wanted_fields:
                 continue
@@ -251,15 +252,11 @@ def build_review(
                 if not isinstance(page, Page) or page.number not in wanted:
                     continue
                 wanted.discard(page.number)
-                pages[f"{file}|{page.number}"] = (
-                    page_picture(page, output.tmp, str(len(pages) + 1)) if folder else page_picture(page)
-                )
+                pages[f"{file}|{page.number}"] = page_picture(page, pictures, str(len(pages) + 1))
                 for it in page_items:
                     if it["key"][1] == page.number:
-                        it["strip"], it["view"] = field_picture(
-                            page, it["rows"], it["marks"], output.tmp if folder else None, str(len(strips) + 1)
-                        )
-                        strips.append(it)
+                        strips += 1
+                        it["strip"], it["view"] = field_picture(page, it["rows"], it["marks"], pictures, str(strips))
             if wanted:
                 raise InputNotFoundError(
                     f"page {min(wanted)} of {path} cannot be read, and holds flagged digits",
@@ -294,7 +291,7 @@ def build_review(
             "items": items,
         }
         template = resources.files("batchreader.verify").joinpath("templates/review.html").read_text(encoding="utf-8")
-        # pictures come from inside the report only; a folder's page pictures from beside it
+        # pictures come from inside the report only; a folder's from beside it
         html = (
             template.replace("__IMG_SRC__", "data: 'self'" if folder else "data:")
             .replace("__HISTOGRAM__", _histogram_svg(digits["confidence"].to_numpy(np.float64), threshold))
