@@ -25,6 +25,7 @@ from batchreader.training.digits import TrainConfig, load_mnist, train
 from batchreader.training.evaluation import evaluate_on_mnist
 from batchreader.training.fieldtrain import train_fields
 from batchreader.training.finetune import fine_tune
+from batchreader.training.runtrain import train_runs
 from batchreader.verify.corrections import apply_corrections
 from batchreader.verify.report import ReviewSummary
 from batchreader.verify.report import build_review as review
@@ -51,6 +52,7 @@ __all__ = [
     "score",
     "shipped_mnist_accuracy",
     "train_fields",
+    "train_runs",
 ]
 
 

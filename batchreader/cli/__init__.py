@@ -106,6 +106,7 @@ for command in (
     review.apply_corrections_command,
     train.train,
     train.train_fields,
+    train.train_runs,
     train.evaluate_model,
     score.score,
 ):

@@ -67,6 +67,21 @@ from batchreader.cli.options import layout_option, model_option
     help="Share of the samples that are two or three digits written touching (class touching-digits).",
 )
 @click.option(
+    "--mirrored-nines",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of MNIST's 9s mirrored left to right: a loop with its stem on the left, as many hands write a 9.",
+)
+@click.option(
+    "--cut-share",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 0.5),
+    help="Share of the samples that are pieces of digits written in one stroke, cut right (the digit) "
+    "or in the wrong place (not-a-digit), as the reader parts a run.",
+)
+@click.option(
     "--separator-share",
     default=0.0,
     show_default=True,
@@ -127,6 +142,8 @@ def train(
     letter_share,
     touching_share,
     separator_share,
+    cut_share,
+    mirrored_nines,
     continental_share,
     average_start,
     corrections,
@@ -188,6 +205,8 @@ def train(
         letter_share=letter_share,
         touching_share=touching_share,
         separator_share=separator_share,
+        cut_share=cut_share,
+        mirrored_nines=mirrored_nines,
         continental_share=continental_share,
         average_start=average_start,
     )
@@ -265,6 +284,40 @@ def train_fields(data, out, samples, epochs, seed, init, learning_rate) -> None:
     click.echo(
         f"wrote {out}: numbers told from the rest with recall {val['number_recall']:.4f}, precision "
         f"{val['number_precision']:.4f} (held-out faces {held['number_recall']:.4f} / {held['number_precision']:.4f})",
+        err=True,
+    )
+
+
+@click.command("train-runs", short_help="Train the run reader on generated numbers.")
+@click.option("--data", type=click.Path(path_type=Path), help="mnist.npz in the Keras layout (default: download).")
+@click.option(
+    "--out",
+    "-o",
+    default="batchreader-runs.keras",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Run model to write (.keras), with its card beside it.",
+)
+@click.option("--samples", default=50_000, show_default=True, type=click.IntRange(100, None), help="Generated numbers.")
+@click.option("--epochs", default=7, show_default=True, type=click.IntRange(1, None), help="Passes over them.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generator and of training.")
+def train_runs(data, out, samples, epochs, seed) -> None:
+    """Train the run reader, which reads a number written in one stroke without cutting it.
+
+    It learns from generated numbers only: MNIST digits written spaced, touching and
+    in one stroke, and whole generated cheque amounts as the scan's ink extraction
+    leaves them.
+    """
+    from batchreader import api
+
+    command = shlex.join(["batchreader", *sys.argv[1:]])
+    card = api.train_runs(
+        out, api.load_mnist(data), samples=samples, epochs=epochs, seed=seed, command=command, progress=_progress_bar()
+    )
+    metrics = card["metrics"]
+    click.echo(
+        f"wrote {out}: generated numbers read exactly {metrics['validation_exact']:.4f} "
+        f"(of MNIST's test digits {metrics['mnist_test_exact']:.4f})",
         err=True,
     )
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from batchreader.read.classes import NOT_A_DIGIT, NUM_CLASSES, TOUCHING
 from batchreader.read.normalize import to_mnist_batch
-from batchreader.segment.cuts import Piece, clusters, equal_parts, glyph_cuts, segments, small_letters
+from batchreader.segment.cuts import Piece, clusters, equal_parts, glyph_cuts, parts_at, segments, small_letters
 from batchreader.segment.glyphs import Glyph
 
 
@@ -127,55 +127,110 @@ RUN_PIECE_SURE = 0.5
 places reads as unsure digits."""
 
 
-def read_runs(chosen: list, glyphs: list[Glyph], classifier) -> list:
+RUN_READ_SURE = 0.5
+"""The run reader's reading of a run dropped whole is taken when its least sure digit
+is at least this likely."""
+RUN_READ_MORE = 0.8
+"""...and its reading of a wide glyph already read, when it finds more digits there and
+its least sure digit is at least this likely: a "000" written as a chain of rings is
+read as one flat 0, or a 0 and a mark."""
+
+
+def read_runs(chosen: list, glyphs: list[Glyph], classifier, runs=None) -> list:
     """In one written number, read the runs of digits that the cut points could not part.
 
     Amounts are often written in one stroke ("000", "16.386"): the strokes that join the
     digits stay on every piece between cut points, no path through them reads, and the
-    glyph is dropped whole as touching digits. In a field that is one number, such a
-    glyph is digits all the same: it is parted where its ink is least, near the columns
-    that divide it into digits as wide as the number's other digits (or, with none, three
-    quarters of its height), and the pieces are read if every one is a digit.
+    glyph is dropped whole as touching digits, or read as fewer digits than it holds (a
+    chain of rings as one flat 0). In a field that is one number, a wide glyph is read
+    by the run reader (``runs``, a :class:`batchreader.read.runreader.RunReader`) too,
+    whole, without cutting. Its reading is taken, the glyph parted where its ink is
+    least between the digits it read, when it reads two digits or more and
+    - the glyph was dropped whole, and each digit is sure (RUN_READ_SURE);
+    - or the glyph was read as fewer digits, and each is surer (RUN_READ_MORE).
+    A glyph dropped whole that the run reader does not read is parted near the columns
+    that divide it into digits as wide as the number's other digits (or, with none,
+    three quarters of its height), and the pieces are read if every one is a digit.
     """
     read = [box for slot in chosen for box, _, rejected in slot if not rejected]
     tallest = max((b.height for slot in chosen for b, _, _ in slot), default=0)
     width = float(np.median([b.width for b in read])) if read else None
-    by_box = {(g.x, g.y, g.width, g.height): g for g in glyphs}
+    groups = clusters(glyphs)
+
+    def run_glyph(slot) -> Glyph | None:  # the one wide glyph a slot was read from
+        box = slot[0][0]
+        if box.slot >= len(groups) or len(groups[box.slot]) != 1:
+            return None
+        size = box if len(slot) == 1 else groups[box.slot][0]  # read whole: as it was read
+        if size.width >= RUN_ASPECT * size.height and size.height >= RUN_HEIGHT * tallest:
+            return groups[box.slot][0]
+        return None
+
+    found = [run_glyph(slot) for slot in chosen]
+    todo = [i for i, g in enumerate(found) if g is not None]
+    readings = dict(zip(todo, runs.read([found[i].ink for i in todo]) if runs is not None else []))
     out = []
-    for slot in chosen:
-        box, p, rejected = slot[0]
-        glyph = by_box.get((box.x, box.y, box.width, box.height))
-        if not (
-            len(slot) == 1
-            and rejected
-            and glyph is not None
-            and box.width >= RUN_ASPECT * box.height
-            and box.height >= RUN_HEIGHT * tallest
-        ):
+    for i, (slot, glyph) in enumerate(zip(chosen, found)):
+        if glyph is None:
             out.append(slot)
             continue
-        expected = box.width / (width or 0.75 * box.height)
-        best, best_score = None, -np.inf
-        for k in sorted({max(2, int(np.floor(expected)) + d) for d in (-1, 0, 1, 2)}):
-            pieces = equal_parts(glyph, k)
-            if pieces is None:
-                continue
-            # the dash after an amount, run into its last digit, is a piece too flat for a digit
-            pieces = [g for g in pieces if g.height >= RUN_PIECE_HEIGHT * box.height]
-            if not pieces:
-                continue
-            probs = classifier.predict(to_mnist_batch([g.ink for g in pieces]))
-            if any(int(np.argmax(q)) >= NOT_A_DIGIT or q[:NOT_A_DIGIT].max() < RUN_PIECE_SURE for q in probs):
-                continue
-            score = float(np.mean([np.log(q[:NOT_A_DIGIT].max()) for q in probs]))
-            if score > best_score:
-                best_score = score
-                best = [
-                    (box._replace(kind=Piece.CUT, x=g.x, y=g.y, width=g.width, height=g.height), q, False)
-                    for g, q in zip(pieces, probs)
-                ]
-        out.append(best or slot)
+        box = slot[0][0]._replace(x=glyph.x, y=glyph.y, width=glyph.width, height=glyph.height)
+        dropped = len(slot) == 1 and slot[0][2]
+        reading = readings.get(i)
+        if dropped:
+            best = _run_read(box, glyph, reading, RUN_READ_SURE) if reading is not None else None
+            out.append(best or _run_parted(box, glyph, classifier, width) or slot)
+        elif reading is not None and len(reading.digits) > sum(not rejected for _, _, rejected in slot):
+            out.append(_run_read(box, glyph, reading, RUN_READ_MORE) or slot)
+        else:
+            out.append(slot)
     return out
+
+
+def _run_read(box: Candidate, glyph: Glyph, reading, sure: float) -> list | None:
+    """A run parted between the digits the run reader read in it, or None (fewer than
+    two digits, or one less likely than ``sure``)."""
+    if len(reading.digits) < 2 or reading.confidence < sure:
+        return None
+    centres = reading.centres
+    columns = [int(np.clip(round((a + b) / 2), 1, glyph.width - 1)) for a, b in zip(centres, centres[1:])]
+    if len(set(columns)) < len(columns):
+        return None
+    reach = max(1, int(min(b - a for a, b in zip(centres, centres[1:])) / 4))
+    pieces = parts_at(glyph, columns, reach)
+    if pieces is None:
+        return None
+    out = []
+    for g, q in zip(pieces, reading.probs):
+        p = np.zeros(NUM_CLASSES, np.float32)
+        p[:NOT_A_DIGIT] = q
+        out.append((box._replace(kind=Piece.CUT, x=g.x, y=g.y, width=g.width, height=g.height), p, False))
+    return out
+
+
+def _run_parted(box: Candidate, glyph: Glyph, classifier, width: float | None) -> list | None:
+    """A run parted near equal widths, when every piece reads as a digit; or None."""
+    expected = box.width / (width or 0.75 * box.height)
+    best, best_score = None, -np.inf
+    for k in sorted({max(2, int(np.floor(expected)) + d) for d in (-1, 0, 1, 2)}):
+        pieces = equal_parts(glyph, k)
+        if pieces is None:
+            continue
+        # the dash after an amount, run into its last digit, is a piece too flat for a digit
+        pieces = [g for g in pieces if g.height >= RUN_PIECE_HEIGHT * box.height]
+        if not pieces:
+            continue
+        probs = classifier.predict(to_mnist_batch([g.ink for g in pieces]))
+        if any(int(np.argmax(q)) >= NOT_A_DIGIT or q[:NOT_A_DIGIT].max() < RUN_PIECE_SURE for q in probs):
+            continue
+        score = float(np.mean([np.log(q[:NOT_A_DIGIT].max()) for q in probs]))
+        if score > best_score:
+            best_score = score
+            best = [
+                (box._replace(kind=Piece.CUT, x=g.x, y=g.y, width=g.width, height=g.height), q, False)
+                for g, q in zip(pieces, probs)
+            ]
+    return best
 
 
 def _letters_not_digits(

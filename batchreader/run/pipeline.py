@@ -25,6 +25,7 @@ from batchreader.io.runrecord import describe_input, new_record, write_record
 from batchreader.read.fieldkind import FieldClassifier, not_numbers
 from batchreader.read.fields import page_rows
 from batchreader.read.reading import classify_glyphs, read_runs
+from batchreader.read.runreader import RunReader
 from batchreader.run.threads import PageTimeout, time_limit
 from batchreader.run.workers import map_files
 from batchreader.schema import REVIEW_FOLDER, ResultRow, Status, is_review_folder, rows_to_frame
@@ -103,6 +104,7 @@ def process_file(
 
     classifier = Classifier.load(model)
     fields = FieldClassifier.load(field_model)
+    runs = RunReader.load()
     rows: list[ResultRow] = []
     for page in read_pages(item, dpi):
         if isinstance(page, PageFailure):
@@ -110,7 +112,7 @@ def process_file(
             continue
         try:
             with time_limit(page_timeout):
-                rows.extend(read_page(page, classifier, keep_rejected, fields, layout))
+                rows.extend(read_page(page, classifier, keep_rejected, fields, layout, runs))
         except PageTimeout as exc:
             log.warning("%s page %d: %s", page.file, page.number, exc)
             message = f"{exc}: the page holds too much to read in time (a larger --page-timeout reads it)"
@@ -129,6 +131,7 @@ def read_page(
     keep_rejected: bool = False,
     fields: FieldClassifier | None = None,
     layout: str = "auto",
+    runs: RunReader | None = None,
 ) -> list[ResultRow]:
     """The result rows of one decoded page: segment, tell numbers from the rest, classify,
     choose, number. Fields the field model does not take for handwritten numbers are
@@ -136,7 +139,8 @@ def read_page(
 
     An image that is one field (see LAYOUTS) is one number: all its glyphs are one
     field, and the field model is not asked (the user, or the system that cut the image
-    out, said what it holds).
+    out, said what it holds); its runs of digits written in one stroke are read by the
+    run reader (``runs``, default the shipped one: see :func:`read_runs`).
     """
     glyphs, one_number = segment_page(page.gray, page.dpi, layout)
     if one_number:
@@ -148,7 +152,7 @@ def read_page(
         not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
     chosen = classify_glyphs(glyphs, classifier, one_number)
     if one_number:
-        chosen = read_runs(chosen, glyphs, classifier)
+        chosen = read_runs(chosen, glyphs, classifier, runs or RunReader.load())
     return page_rows(page.file, page.number, chosen, keep_rejected, not_read, one_number)
 
 
@@ -208,6 +212,7 @@ def run_settings(
     return {
         "model_sha256": card["sha256"],
         "field_model_sha256": FieldClassifier.load(field_model).card["sha256"],
+        "run_model_sha256": RunReader.load().card["sha256"],
         "dpi": dpi,
         "keep_rejected": keep_rejected,
         "layout": layout,

@@ -305,8 +305,14 @@ def equal_parts(glyph: Glyph, k: int) -> list[Glyph] | None:
     """``glyph`` parted into ``k`` pieces along the paths of least ink near the columns
     that divide it equally (a run of digits written in one stroke); None when a part
     would hold no ink."""
+    return parts_at(glyph, [round(glyph.width * i / k) for i in range(1, k)], max(1, glyph.width // (3 * k)))
+
+
+def parts_at(glyph: Glyph, columns: list[int], reach: int) -> list[Glyph] | None:
+    """``glyph`` parted along the paths of least ink within ``reach`` of each of
+    ``columns`` (left to right); None when a part would hold no ink."""
     h, w = glyph.height, glyph.width
-    paths = _least_ink_paths(glyph.ink, [round(w * i / k) for i in range(1, k)], max(1, w // (3 * k)))
+    paths = _least_ink_paths(glyph.ink, columns, max(1, reach))
     edges = [np.zeros(h, np.int32), *paths, np.full(h, w, np.int32)]
     pieces = [_between(glyph, left, right) for left, right in zip(edges, edges[1:])]
     return None if any(p is None for p in pieces) else pieces
