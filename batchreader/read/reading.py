@@ -187,6 +187,38 @@ def read_runs(chosen: list, glyphs: list[Glyph], classifier, runs=None) -> list:
     return out
 
 
+def second_opinion(chosen: list, glyphs: list[Glyph], runs) -> list:
+    """In one written number, let the run reader's reading of the whole field vote on each digit.
+
+    The digit classifier reads each digit alone; the run reader (``runs``) reads the
+    number's ink whole, left to right (:mod:`batchreader.read.runreader`). They were
+    trained apart and err apart: on the real cheques, where both read as many digits
+    but not the same ones, each is right about as often. When the run reader reads
+    exactly as many digits as were read, each digit's probabilities become the
+    geometric mean of the two readers' (normalised over the ten digits); otherwise the
+    reading stands as it is.
+    """
+    read = [(k, j) for k, slot in enumerate(chosen) for j, (_, _, rejected) in enumerate(slot) if not rejected]
+    if not read or not glyphs:
+        return chosen
+    x0, y0 = min(g.x for g in glyphs), min(g.y for g in glyphs)
+    canvas = np.zeros((max(g.y + g.height for g in glyphs) - y0, max(g.x + g.width for g in glyphs) - x0), np.float32)
+    for g in glyphs:
+        view = canvas[g.y - y0 : g.y - y0 + g.height, g.x - x0 : g.x - x0 + g.width]
+        np.maximum(view, np.asarray(g.ink, np.float32), out=view)
+    reading = runs.read([canvas])[0]
+    if len(reading.digits) != len(read):
+        return chosen
+    out = [list(slot) for slot in chosen]
+    for (k, j), q in zip(read, reading.probs):
+        box, p, rejected = out[k][j]
+        fused = np.sqrt(np.clip(p[:NOT_A_DIGIT], 1e-9, None) * np.clip(q, 1e-9, None))
+        mixed = np.zeros_like(p)
+        mixed[:NOT_A_DIGIT] = fused / fused.sum()
+        out[k][j] = (box, mixed, rejected)
+    return out
+
+
 def _run_read(box: Candidate, glyph: Glyph, reading, sure: float) -> list | None:
     """A run parted between the digits the run reader read in it, or None (fewer than
     two digits, or one less likely than ``sure``)."""

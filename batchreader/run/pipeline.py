@@ -24,7 +24,7 @@ from batchreader.io.results import fields_frame, open_writer, output_format
 from batchreader.io.runrecord import describe_input, new_record, write_record
 from batchreader.read.fieldkind import FieldClassifier, not_numbers
 from batchreader.read.fields import page_rows
-from batchreader.read.reading import classify_glyphs, read_runs
+from batchreader.read.reading import classify_glyphs, read_runs, second_opinion
 from batchreader.read.runreader import RunReader
 from batchreader.run.threads import PageTimeout, time_limit
 from batchreader.run.workers import map_files
@@ -152,7 +152,8 @@ def read_page(
         not_read = set(not_numbers(glyphs, page.gray.shape, fields or FieldClassifier.load()))
     chosen = classify_glyphs(glyphs, classifier, one_number)
     if one_number:
-        chosen = read_runs(chosen, glyphs, classifier, runs or RunReader.load())
+        runs = runs or RunReader.load()
+        chosen = second_opinion(read_runs(chosen, glyphs, classifier, runs), glyphs, runs)
     return page_rows(page.file, page.number, chosen, keep_rejected, not_read, one_number)
 
 
