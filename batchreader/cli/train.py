@@ -67,21 +67,6 @@ from batchreader.cli.options import layout_option, model_option
     help="Share of the samples that are two or three digits written touching (class touching-digits).",
 )
 @click.option(
-    "--mirrored-nines",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="Share of MNIST's 9s mirrored left to right: a loop with its stem on the left, as many hands write a 9.",
-)
-@click.option(
-    "--cut-share",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 0.5),
-    help="Share of the samples that are pieces of digits written in one stroke, cut right (the digit) "
-    "or in the wrong place (not-a-digit), as the reader parts a run.",
-)
-@click.option(
     "--separator-share",
     default=0.0,
     show_default=True,
@@ -142,8 +127,6 @@ def train(
     letter_share,
     touching_share,
     separator_share,
-    cut_share,
-    mirrored_nines,
     continental_share,
     average_start,
     corrections,
@@ -205,8 +188,6 @@ def train(
         letter_share=letter_share,
         touching_share=touching_share,
         separator_share=separator_share,
-        cut_share=cut_share,
-        mirrored_nines=mirrored_nines,
         continental_share=continental_share,
         average_start=average_start,
     )

@@ -369,90 +369,6 @@ def make_touching(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndar
     return to_mnist(canvas)
 
 
-_NO_HALVES = {0: "both", 6: "left", 8: "left", 9: "left"}
-"""Digits whose vertical halves are no digit, and which: half a 0 is a C or its mirror,
-the left of a 6, an 8 or a 9 a curve; the right half of an 8 is a 3, of a 1 a 1."""
-
-
-def make_cut_piece(digits: list[np.ndarray], labels: list[int], rng: np.random.Generator) -> tuple[np.ndarray, int]:
-    """Return a 28x28 framed piece of two or three MNIST digits (``labels``) written in
-    one stroke, as the reader's cut points part a run, and what it is: the digit it
-    holds, or -1 for a piece cut in the wrong place.
-
-    An amount written in one stroke ("000", "16.386") reaches the classifier as pieces
-    between cut points: the digits with stubs of the strokes that join them when the
-    cuts are right, and when they are wrong a 0 cut in half (a C, which MNIST's 6s
-    resemble) or the halves of two neighbours side by side. To a
-    model that saw only whole digits both look like digits; parting runs needs a model
-    that says "not a digit" to a piece cut wrongly. Pieces straddle a boundary between
-    two digits (from 30-70% into one to 30-70% into the next), or hold one side of a
-    0, 6, 8 or 9 (see _NO_HALVES); right pieces run
-    from one boundary to the next, give or take a tenth of the digit."""
-    height = 48
-    parts: list[np.ndarray] = []
-    for d in digits:
-        a = np.asarray(d, np.float32)
-        a = a / 255.0 if a.max() > 1.0 else a
-        rows = np.flatnonzero((a > 0.1).any(axis=1))
-        cols = np.flatnonzero((a > 0.1).any(axis=0))
-        if rows.size == 0:
-            return to_mnist(np.zeros((height, height), np.float32)), -1
-        a = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        h = int(height * rng.uniform(0.8, 1.05))
-        w = max(2, round(a.shape[1] * h / a.shape[0]))
-        parts.append(cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR))
-    canvas = np.zeros((int(height * 1.3), sum(p.shape[1] for p in parts) + 2 * height), np.float32)
-    spans: list[tuple[int, int]] = []
-    x = height // 4
-    for k, part in enumerate(parts):
-        if k:
-            x += int(rng.uniform(-0.08, 0.12) * height)  # close, touching or just apart
-        top = int(rng.uniform(0.0, 0.25) * height)
-        view = canvas[top : top + part.shape[0], x : x + part.shape[1]]
-        np.maximum(view, part[: view.shape[0], : view.shape[1]], out=view)
-        spans.append((x, x + part.shape[1]))
-        x += part.shape[1]
-    thick = max(2, int(round(height * rng.uniform(0.06, 0.12))))
-    inked = canvas > 0.4
-    for (_, right), (left, _) in zip(spans, spans[1:]):
-        if rng.random() < 0.7:  # the stroke that joins a digit to the next
-            ys_r = np.flatnonzero(inked[:, max(0, right - 3) : right].any(axis=1))
-            ys_l = np.flatnonzero(inked[:, left : left + 3].any(axis=1))
-            if ys_r.size and ys_l.size:
-                y0 = int(ys_r[int(rng.integers(ys_r.size))])
-                y1 = int(ys_l[int(rng.integers(ys_l.size))])
-                stroke = np.zeros(canvas.shape, np.uint8)
-                cv2.line(stroke, (right - 2, y0), (left + 1, y1), 255, thick, cv2.LINE_AA)
-                canvas = np.maximum(canvas, stroke.astype(np.float32) / 255.0 * float(canvas.max()))
-    # boundaries: halfway through any overlap, or the middle of the gap
-    bounds = [spans[0][0] - height // 8]
-    bounds += [(right + left) // 2 for (_, right), (left, _) in zip(spans, spans[1:])]
-    bounds.append(spans[-1][1] + height // 8)
-    k = int(rng.integers(len(parts)))
-    width = spans[k][1] - spans[k][0]
-    kind = rng.random()
-    if kind < 0.3 and k + 1 < len(parts) and 1 not in (labels[k], labels[k + 1]):  # astride the next
-        nxt = spans[k + 1][1] - spans[k + 1][0]
-        left = spans[k][0] + int(rng.uniform(0.3, 0.7) * width)
-        right = spans[k + 1][0] + int(rng.uniform(0.3, 0.7) * nxt)
-        label = -1
-    elif kind < 0.5 and labels[k] in _NO_HALVES:  # a side of one digit
-        half = int(rng.uniform(0.4, 0.65) * width)
-        if _NO_HALVES[labels[k]] == "left" or rng.random() < 0.5:
-            left, right = bounds[k], spans[k][0] + half
-        else:
-            left, right = spans[k][1] - half, bounds[k + 1]
-        label = -1
-    else:  # cut right, give or take a tenth of the digit
-        left = bounds[k] + int(rng.uniform(-0.1, 0.1) * width)
-        right = bounds[k + 1] + int(rng.uniform(-0.1, 0.1) * width)
-        label = int(labels[k])
-    piece = canvas[:, max(0, left) : max(left + 1, right)]
-    if rng.random() < 0.3:
-        piece = _thickness(piece, rng)
-    return to_mnist(piece), label
-
-
 def augment_batch(
     images: np.ndarray,
     labels: np.ndarray,
@@ -467,8 +383,6 @@ def augment_batch(
     continental_share: float = 0.0,
     letter_share: float = 0.5,
     separator_share: float = 0.0,
-    cut_share: float = 0.0,
-    mirrored_nines: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Augment a batch of 28x28 digits and replace a share of it with non-digit marks
         and a share with touching digits (drawn from the batch's own digits; in a share
@@ -479,8 +393,6 @@ def augment_batch(
         are letters in those faces (:func:`make_font_letters`). A share ``continental_share`` of the 1s and 7s
         is written with a flag or a bar (:func:`continental`) before it is distorted. A share
     ``separator_share`` of the distorted digits has a dot or comma against it (:func:`_separator`).
-    A share ``cut_share`` are pieces of digits written in one stroke, cut right (the
-    digit) or wrongly (not a digit): see :func:`make_cut_piece`.
 
         Returns (N, 28, 28, 1) float32 images and int32 labels.
     """
@@ -505,15 +417,8 @@ def augment_batch(
                 chosen[rng.integers(count)] = ones[rng.integers(ones.size)]
             out[i, :, :, 0] = make_touching([images[int(j)] for j in chosen], rng)
             out_labels[i] = touching
-        elif draw < nondigit_share + touching_share + cut_share:
-            chosen = rng.integers(n, size=3 if rng.random() < 0.3 else 2)
-            piece, label = make_cut_piece([images[int(j)] for j in chosen], [int(labels[j]) for j in chosen], rng)
-            out[i, :, :, 0] = piece
-            out_labels[i] = not_a_digit if label < 0 else label
         elif font_share and rng.random() < font_share:
             out[i, :, :, 0] = make_font_digit(int(out_labels[i]), rng)
-        elif mirrored_nines and out_labels[i] == 9 and rng.random() < mirrored_nines:
-            out[i, :, :, 0] = augment_digit(np.ascontiguousarray(images[i][:, ::-1]), rng, separator_share)
         elif continental_share and out_labels[i] in (1, 7) and rng.random() < continental_share:
             out[i, :, :, 0] = augment_digit(continental(images[i], int(out_labels[i]), rng), rng, separator_share)
         elif rng.random() < augment_share:

@@ -111,11 +111,6 @@ class TrainConfig:
     continental_share: float = 0.0
     """Share of the 1s and 7s written with a flag or a bar (see
     :func:`batchreader.training.augment.continental`)."""
-    cut_share: float = 0.0
-    mirrored_nines: float = 0.0
-    """Share of the 9s mirrored left to right (see :func:`batchreader.training.augment.augment_batch`)."""
-    """Share of the samples that are pieces of digits written in one stroke, cut right
-    (the digit) or wrongly (not a digit; see :func:`batchreader.training.augment.make_cut_piece`)."""
     patience: int = 8
     average_start: float = 0.0
     """Trained on from a model (``train(init=...)``): the share of the starting model's
@@ -143,8 +138,6 @@ def _batches(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, seed: int):
             letter_share=cfg.letter_share,
             continental_share=cfg.continental_share,
             separator_share=cfg.separator_share,
-            cut_share=cfg.cut_share,
-            mirrored_nines=cfg.mirrored_nines,
             not_a_digit=NOT_A_DIGIT,
             touching=TOUCHING,
         )
@@ -340,12 +333,6 @@ def _card(
             "(letters, X, ticks, dashes, scribbles, blots, box corners) and printed characters in DejaVu fonts; class "
             "'touching-digits': two or three training digits written overlapping"
             + (f", a 1 among them in {cfg.touching_ones:.0%} of them" if cfg.touching_ones else "")
-            + (f"; {cfg.mirrored_nines:.0%} of the 9s mirrored" if cfg.mirrored_nines else "")
-            + (
-                f"; {cfg.cut_share:.0%} pieces of digits written in one stroke, cut right or wrongly"
-                if cfg.cut_share
-                else ""
-            )
             + (
                 f"; {cfg.continental_share:.0%} of the 1s flagged and of the 7s crossed"
                 if cfg.continental_share
