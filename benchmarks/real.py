@@ -36,6 +36,7 @@ def main() -> int:
     parser.add_argument("--realdev", type=Path, default=REALDEV, help="The real development material.")
     parser.add_argument("--model", type=Path, help="Digit model (default: shipped).")
     parser.add_argument("--field-model", type=Path, help="Field model (default: shipped).")
+    parser.add_argument("--run-model", type=Path, help="Run model (default: shipped).")
     parser.add_argument("--out", type=Path, help="Keep the results CSV here.")
     parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args()
@@ -47,7 +48,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp) / f"{args.set}.csv"
         started = time.monotonic()
-        batchreader.scan([folder], out, model=args.model, field_model=args.field_model, jobs=args.jobs, force=True)
+        batchreader.scan(
+            [folder],
+            out,
+            model=args.model,
+            field_model=args.field_model,
+            run_model=args.run_model,
+            jobs=args.jobs,
+            force=True,
+        )
         seconds = time.monotonic() - started
         scored = subprocess.run(
             [sys.executable, str(args.realdev / "score.py"), args.set, str(out)],

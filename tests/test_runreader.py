@@ -125,3 +125,30 @@ def test_a_chain_of_rings_is_read_whole_and_parted_between_its_digits(mnist_subs
     lefts = [box.x for box, _ in read]
     assert lefts == sorted(lefts) and len(set(lefts)) == 3  # three boxes, left to right
     assert all(glyph.x <= box.x and box.x + box.width <= glyph.x + glyph.width for box, _ in read)
+
+
+def test_a_run_model_that_does_not_match_its_card_is_refused_before_any_page_is_read(tmp_path, scans):
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from batchreader.cli import main
+    from batchreader.errors import ExitCode, ModelError
+
+    src = default_run_model_path()
+    model = tmp_path / "runs.keras"
+    shutil.copy(src, model)
+    card = json.loads(src.with_suffix(".json").read_text())
+    card["sha256"] = "0" * 64
+    model.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="does not match"):
+        RunReader.load(model)
+    out = tmp_path / "r.csv"
+    args = ["scan", str(scans / "clean.png"), "--out", str(out), "--run-model", str(model)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == ExitCode.MODEL_ERROR and not out.exists()
+    card["classes"] = 12
+    model.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="another model"):
+        RunReader.load(model)

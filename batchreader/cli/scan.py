@@ -49,6 +49,11 @@ from batchreader.defaults import PAGE_TIMEOUT
     type=click.Path(path_type=Path),
     help="Field model .keras file, which tells numbers from words, print and furniture (default: shipped).",
 )
+@click.option(
+    "--run-model",
+    type=click.Path(path_type=Path),
+    help="Run model .keras file, which reads a number written in one stroke whole (default: shipped).",
+)
 @layout_option()
 @click.option(
     "--page-timeout",
@@ -75,6 +80,7 @@ def scan(
     scheduler,
     dask_workers,
     field_model,
+    run_model,
     layout,
     page_timeout,
 ) -> None:
@@ -97,6 +103,7 @@ def scan(
         scheduler=scheduler,
         dask_workers=dask_workers,
         field_model=field_model,
+        run_model=run_model,
         layout=layout,
         review_out=review_out,
         page_timeout=page_timeout or None,

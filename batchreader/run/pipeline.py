@@ -92,6 +92,7 @@ def process_file(
     field_model: Path | None = None,
     layout: str = "auto",
     page_timeout: float | None = PAGE_TIMEOUT,
+    run_model: Path | None = None,
 ) -> list[ResultRow]:
     """Read every page of one file: its result rows (runs in a worker).
 
@@ -104,7 +105,7 @@ def process_file(
 
     classifier = Classifier.load(model)
     fields = FieldClassifier.load(field_model)
-    runs = RunReader.load()
+    runs = RunReader.load(run_model)
     rows: list[ResultRow] = []
     for page in read_pages(item, dpi):
         if isinstance(page, PageFailure):
@@ -168,13 +169,14 @@ def _process_all(
     field_model: Path | None = None,
     layout: str = "auto",
     page_timeout: float | None = PAGE_TIMEOUT,
+    run_model: Path | None = None,
 ) -> Iterator[list[ResultRow]]:
     """Run :func:`process_file` over ``files``, yielding each file's rows in input order
     (in this process, in worker processes or on a Dask cluster: :func:`map_files`)."""
     yield from map_files(
         process_file,
         files,
-        (dpi, model, keep_rejected, field_model, layout, page_timeout),
+        (dpi, model, keep_rejected, field_model, layout, page_timeout, run_model),
         jobs=jobs,
         scheduler=scheduler,
         dask_workers=dask_workers,
@@ -194,6 +196,7 @@ def run_settings(
     keep_rejected: bool,
     layout: str,
     page_timeout: float | None = PAGE_TIMEOUT,
+    run_model: Path | None = None,
 ) -> dict[str, object]:
     """What a run's results depend on besides its files, as its journal records it: a
     journal of other settings is not resumed. The models are checked against their cards."""
@@ -213,7 +216,7 @@ def run_settings(
     return {
         "model_sha256": card["sha256"],
         "field_model_sha256": FieldClassifier.load(field_model).card["sha256"],
-        "run_model_sha256": RunReader.load().card["sha256"],
+        "run_model_sha256": RunReader.load(run_model).card["sha256"],
         "dpi": dpi,
         "keep_rejected": keep_rejected,
         "layout": layout,
@@ -239,6 +242,7 @@ def scan(
     page_timeout: float | None = PAGE_TIMEOUT,
     mkdir: bool = False,
     fmt: str | None = None,
+    run_model: Path | str | None = None,
 ) -> ScanSummary:
     """Read every handwritten digit in ``inputs`` and write the results to ``out``.
 
@@ -269,6 +273,8 @@ def scan(
             ``out`` (or ``fields_out``) ``-`` is stdout, written as it goes, with no journal.
         fmt: ``csv``, ``jsonl`` or ``xlsx`` for ``out`` and ``fields_out``, whatever
             their names (by default the format each name gives).
+        run_model: ``.keras`` run model with its card, which reads a number written in
+            one stroke whole (images read as one number only); default the shipped one.
 
     Raises:
         InputNotFoundError, ModelError, OutputError, OutputClashError (an output
@@ -295,6 +301,7 @@ def scan(
     jobs = max(1, jobs or os.cpu_count() or 1)
     model_path = Path(model).resolve() if model else None  # None: each worker finds its installed model
     field_path = Path(field_model).resolve() if field_model else None
+    run_path = Path(run_model).resolve() if run_model else None
     stream = open_writer(out, fmt)
     try:
         fields_stream = open_writer(fields_out, fmt, kind="fields") if fields_out else None
@@ -306,7 +313,7 @@ def scan(
     summary = ScanSummary(files=len(files), skipped=skipped)
     try:
         # wrong models stop the run here
-        settings = run_settings(model_path, field_path, dpi, keep_rejected, layout, page_timeout)
+        settings = run_settings(model_path, field_path, dpi, keep_rejected, layout, page_timeout, run_path)
         # a stream (stdout) has no file beside it to keep a journal in: it is not resumed
         journal = None if stream.output.direct else Journal(Path(out), settings, force=force)
         done = {item.name: journal.finished(item) if journal else None for item in files}
@@ -327,6 +334,7 @@ def scan(
                     field_path,
                     layout,
                     page_timeout,
+                    run_path,
                 )
             )
             # files are written in input order as they finish: read ones from the
@@ -354,7 +362,12 @@ def scan(
         complete = True
         if not stream.output.direct:
             record = new_record(
-                {**settings, "model": str(model_path or "shipped"), "field_model": str(field_path or "shipped")},
+                {
+                    **settings,
+                    "model": str(model_path or "shipped"),
+                    "field_model": str(field_path or "shipped"),
+                    "run_model": str(run_path or "shipped"),
+                },
                 [describe_input(item.path, item.name) for item in files],
                 skipped,
                 {"results": str(out), "fields": None if fields_out is None else str(fields_out)},
