@@ -11,6 +11,7 @@ from batchreader.read.runreader import (
     MARGIN,
     RUN_HEIGHT,
     RUN_WIDTH,
+    SIDE,
     RunReader,
     best_path,
     default_run_model_path,
@@ -34,20 +35,20 @@ def test_best_path_merges_repeats_and_drops_blanks():
     assert best_path(_columns(0, 0, 0)) == ([], [], [])
 
 
-def test_a_glyph_is_framed_to_its_ink_rows_at_the_left():
+def test_a_glyph_is_framed_to_its_ink_rows_with_room_at_both_ends():
     ink = np.zeros((50, 200), np.float32)
     ink[10:40, 20:80] = 1.0  # 30 rows, 60 columns of ink
     frame, scale = to_run_input(ink)
     assert frame.shape == (RUN_HEIGHT, RUN_WIDTH)
     rows, cols = np.nonzero(frame > 0.5)
     assert rows.min() == MARGIN and rows.max() == MARGIN + INK_ROWS - 1
-    assert cols.min() == MARGIN and abs(cols.max() + 1 - MARGIN - 60 * INK_ROWS / 30) <= 1
+    assert cols.min() == SIDE and abs(cols.max() + 1 - SIDE - 60 * INK_ROWS / 30) <= 1
     assert scale == pytest.approx(INK_ROWS / 30, rel=0.02)
     # a number too long for the frame at that height is narrowed to fit
     long_ink = np.ones((20, 400), np.float32)
     frame, scale = to_run_input(long_ink)
-    assert frame[:, RUN_WIDTH - MARGIN :].max() == 0 and frame[:, RUN_WIDTH - MARGIN - 1].max() > 0
-    assert scale == pytest.approx((RUN_WIDTH - 2 * MARGIN) / 400)
+    assert frame[:, RUN_WIDTH - SIDE :].max() == 0 and frame[:, RUN_WIDTH - SIDE - 1].max() > 0
+    assert scale == pytest.approx((RUN_WIDTH - 2 * SIDE) / 400)
 
 
 def test_the_shipped_run_model_gives_the_logits_keras_gives():

@@ -13,7 +13,6 @@ checked and run by NumPy like the digit model (:mod:`batchreader.read.inference`
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,6 @@ import numpy as np
 
 from batchreader.errors import ModelError
 from batchreader.read.inference import NumpyNet
-
-log = logging.getLogger(__name__)
 
 FIELD_HEIGHT = 32
 FIELD_WIDTH = 128
@@ -142,9 +139,6 @@ def default_field_model_path() -> Path:
     return default_model_path(DEFAULT_FIELD_MODEL_NAME)
 
 
-_LOADED: dict[tuple[str, str], FieldClassifier] = {}
-
-
 @dataclass
 class FieldClassifier:
     """The verified field model and its card, run by NumPy."""
@@ -156,22 +150,20 @@ class FieldClassifier:
     @classmethod
     def load(cls, path: Path | None = None) -> FieldClassifier:
         """Verify ``path`` (default: the shipped field model) against its card and load it once per process."""
-        from batchreader.read.modelcard import card_path, check_sha256, read_json_card
+        from batchreader.read.modelcard import card_path, load_checked
 
         path = Path(path) if path is not None else default_field_model_path()
-        card = read_json_card(path, ("sha256", "classes", "input"))
-        if list(card["classes"]) != FIELD_CLASSES:
-            raise ModelError(
-                f"field model card {card_path(path)} has classes {card['classes']}; expected {FIELD_CLASSES}"
-            )
-        if list(card["input"].get("shape", [])) != [FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS]:
-            raise ModelError(f"field model {path} expects input {card['input'].get('shape')}, not this version's")
-        check_sha256(path, card)
-        key = (str(path.resolve()), card["sha256"])
-        if key not in _LOADED:
-            _LOADED[key] = cls(net=NumpyNet.load(path), card=card, path=path)
-            log.info("loaded field model %s (sha256 %s...)", path, card["sha256"][:12])
-        return _LOADED[key]
+
+        def check(card: dict[str, Any]) -> None:
+            if list(card["classes"]) != FIELD_CLASSES:
+                raise ModelError(
+                    f"field model card {card_path(path)} has classes {card['classes']}; expected {FIELD_CLASSES}"
+                )
+            if list(card["input"].get("shape", [])) != [FIELD_HEIGHT, FIELD_WIDTH, FIELD_CHANNELS]:
+                raise ModelError(f"field model {path} expects input {card['input'].get('shape')}, not this version's")
+
+        net, card = load_checked(path, ("sha256", "classes", "input"), check, "field model")
+        return cls(net=net, card=card, path=path)
 
     @property
     def threshold(self) -> float:

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from batchreader.errors import ModelError
 from batchreader.read.classes import CLASS_NAMES, NOT_A_DIGIT
+from batchreader.read.inference import NumpyNet
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "batchreader-cnn.keras"
 """File name of the model shipped in ``models/`` (installed as package data ``batchreader.models``)."""
@@ -115,3 +120,23 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     except BaseException:
         output.discard()
         raise
+
+
+_NETS: dict[tuple[str, str], NumpyNet] = {}
+
+
+def load_checked(
+    path: Path, required: tuple[str, ...], check: Callable[[dict[str, Any]], None], kind: str
+) -> tuple[NumpyNet, dict[str, Any]]:
+    """A second model's (field or run model) NumPy net and card, loaded once per process:
+    the card read (with ``required`` keys) and ``check``-ed (raising ModelError when it
+    describes another model than this version runs), then the file checked against the
+    card's sha256."""
+    card = read_json_card(path, required)
+    check(card)
+    check_sha256(path, card)
+    key = (str(path.resolve()), card["sha256"])
+    if key not in _NETS:
+        _NETS[key] = NumpyNet.load(path)
+        log.info("loaded %s %s (sha256 %s...)", kind, path, card["sha256"][:12])
+    return _NETS[key], card

@@ -12,7 +12,7 @@ import numpy as np
 from batchreader.read.classes import NOT_A_DIGIT, NUM_CLASSES, TOUCHING
 from batchreader.read.normalize import to_mnist_batch
 from batchreader.segment.cuts import Piece, clusters, equal_parts, glyph_cuts, parts_at, segments, small_letters
-from batchreader.segment.glyphs import Glyph
+from batchreader.segment.glyphs import Glyph, ink_of
 
 
 class Candidate(NamedTuple):
@@ -201,12 +201,7 @@ def second_opinion(chosen: list, glyphs: list[Glyph], runs) -> list:
     read = [(k, j) for k, slot in enumerate(chosen) for j, (_, _, rejected) in enumerate(slot) if not rejected]
     if not read or not glyphs:
         return chosen
-    x0, y0 = min(g.x for g in glyphs), min(g.y for g in glyphs)
-    canvas = np.zeros((max(g.y + g.height for g in glyphs) - y0, max(g.x + g.width for g in glyphs) - x0), np.float32)
-    for g in glyphs:
-        view = canvas[g.y - y0 : g.y - y0 + g.height, g.x - x0 : g.x - x0 + g.width]
-        np.maximum(view, np.asarray(g.ink, np.float32), out=view)
-    reading = runs.read([canvas])[0]
+    reading = runs.read([ink_of(glyphs)])[0]
     if len(reading.digits) != len(read):
         return chosen
     out = [list(slot) for slot in chosen]

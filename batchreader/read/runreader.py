@@ -17,7 +17,6 @@ by best path (the likeliest class in each column; repeats merged, blanks dropped
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,14 +27,18 @@ import numpy as np
 from batchreader.errors import ModelError
 from batchreader.read.inference import NumpyNet
 
-log = logging.getLogger(__name__)
-
 RUN_HEIGHT = 32
-RUN_WIDTH = 128
+RUN_WIDTH = 160
 INK_ROWS = 28
 """Rows of the frame the ink spans; a number wider than the frame at that height is
 narrowed to fit."""
 MARGIN = 2
+"""Rows above and below the ink."""
+SIDE = 16
+"""Columns left and right of the ink: the network's output columns see the frame's
+edges only at the edge of their view (the first and the last look 21 columns in), and a
+digit at the very edge was lost (the last digit of many whole amounts, read framed
+without this margin)."""
 MAX_DIGITS = 8
 """The most digits one sample holds in training (labels are padded to it)."""
 CLASSES = 11
@@ -68,8 +71,8 @@ class RunReading:
 
 def to_run_input(ink: np.ndarray) -> tuple[np.ndarray, float]:
     """Frame a glyph's ink (any scale, 0 = paper) for the run reader: cropped to its
-    ink, scaled to INK_ROWS rows (narrowed more if it would not fit), at the frame's
-    left, values 0..1. Returns the frame and the scale (frame columns per glyph
+    ink, scaled to INK_ROWS rows (narrowed more if it would not fit), SIDE columns from
+    the frame's left, values 0..1. Returns the frame and the scale (frame columns per glyph
     column)."""
     a = np.asarray(ink, np.float32)
     frame = np.zeros((RUN_HEIGHT, RUN_WIDTH), np.float32)
@@ -82,12 +85,11 @@ def to_run_input(ink: np.ndarray) -> tuple[np.ndarray, float]:
     h, w = a.shape
     scale = INK_ROWS / h
     new_w = max(1, round(w * scale))
-    if new_w > RUN_WIDTH - 2 * MARGIN:
-        new_w = RUN_WIDTH - 2 * MARGIN
+    if new_w > RUN_WIDTH - 2 * SIDE:
+        new_w = RUN_WIDTH - 2 * SIDE
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    frame[MARGIN : MARGIN + INK_ROWS, MARGIN : MARGIN + new_w] = cv2.resize(
-        a, (new_w, INK_ROWS), interpolation=interpolation
-    )
+    scaled = cv2.resize(a, (new_w, INK_ROWS), interpolation=interpolation)
+    frame[MARGIN : MARGIN + INK_ROWS, SIDE : SIDE + new_w] = scaled
     return np.clip(frame, 0, 1), new_w / w
 
 
@@ -119,9 +121,6 @@ def default_run_model_path() -> Path:
     return default_model_path(DEFAULT_RUN_MODEL_NAME)
 
 
-_LOADED: dict[tuple[str, str], RunReader] = {}
-
-
 @dataclass
 class RunReader:
     """The verified run model and its card, run by NumPy."""
@@ -133,18 +132,16 @@ class RunReader:
     @classmethod
     def load(cls, path: Path | None = None) -> RunReader:
         """Verify ``path`` (default: the shipped run model) against its card and load it once per process."""
-        from batchreader.read.modelcard import card_path, check_sha256, read_json_card
+        from batchreader.read.modelcard import card_path, load_checked
 
         path = Path(path) if path is not None else default_run_model_path()
-        card = read_json_card(path, ("sha256", "input", "classes"))
-        if int(card["classes"]) != CLASSES or list(card["input"].get("shape", [])) != [RUN_HEIGHT, RUN_WIDTH, 1]:
-            raise ModelError(f"run model card {card_path(path)} describes another model than this version's")
-        check_sha256(path, card)
-        key = (str(path.resolve()), card["sha256"])
-        if key not in _LOADED:
-            _LOADED[key] = cls(net=NumpyNet.load(path), card=card, path=path)
-            log.info("loaded run model %s (sha256 %s...)", path, card["sha256"][:12])
-        return _LOADED[key]
+
+        def check(card: dict[str, Any]) -> None:
+            if int(card["classes"]) != CLASSES or list(card["input"].get("shape", [])) != [RUN_HEIGHT, RUN_WIDTH, 1]:
+                raise ModelError(f"run model card {card_path(path)} describes another model than this version's")
+
+        net, card = load_checked(path, ("sha256", "input", "classes"), check, "run model")
+        return cls(net=net, card=card, path=path)
 
     def probabilities(self, frames: np.ndarray) -> np.ndarray:
         """Per-column class probabilities, (N, columns, CLASSES), of framed inputs (N, RUN_HEIGHT, RUN_WIDTH, 1)."""
@@ -168,7 +165,7 @@ class RunReader:
             digits, peaks, steps = best_path(p)
             cols = np.flatnonzero(np.asarray(ink).any(axis=0))
             left = float(cols[0]) if cols.size else 0.0
-            centres = tuple(left + (CENTRE + STRIDE * t - MARGIN) / scale for t in steps)
+            centres = tuple(left + (CENTRE + STRIDE * t - SIDE) / scale for t in steps)
             confidences = tuple(float(p[t, d + 1]) for t, d in zip(peaks, digits))
             shares = tuple(p[t, 1:] / max(float(p[t, 1:].sum()), 1e-9) for t in peaks)
             out.append(RunReading("".join(map(str, digits)), confidences, centres, shares))

@@ -139,6 +139,20 @@ class SegmentConfig:
 DEFAULT_CONFIG = SegmentConfig()
 
 
+def ink_of(glyphs: list[Glyph]) -> np.ndarray:
+    """The glyphs' ink on one canvas, cropped to their boxes together (a field's ink as
+    segmentation found it, without what it set aside)."""
+    if not glyphs:
+        return np.zeros((1, 1), np.float32)
+    x0, y0 = min(g.x for g in glyphs), min(g.y for g in glyphs)
+    shape = (max(g.y + g.height for g in glyphs) - y0, max(g.x + g.width for g in glyphs) - x0)
+    canvas = np.zeros(shape, np.float32)
+    for g in glyphs:
+        view = canvas[g.y - y0 : g.y - y0 + g.height, g.x - x0 : g.x - x0 + g.width]
+        np.maximum(view, np.asarray(g.ink, np.float32), out=view)
+    return canvas
+
+
 def masked_ink(gray: np.ndarray, field: bool = False, config: SegmentConfig = DEFAULT_CONFIG) -> np.ndarray:
     """Ink intensity where the page's strokes are, zero elsewhere: crop it at a known box
     to re-cut a digit (review corrections) the way the scan saw it. ``field`` as for

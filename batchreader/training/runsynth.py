@@ -74,15 +74,10 @@ def render_run(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator)
 
 def strip_ink(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The ink the scan finds in a generated amount strip of these digits (see STRIP_SHARE)."""
-    from batchreader.segment.glyphs import segment
+    from batchreader.segment.glyphs import ink_of, segment
     from batchreader.training.stripsynth import render_strip
 
-    strip = render_strip(images, labels, rng)
-    canvas = np.zeros(strip.gray.shape, np.float32)
-    for g in segment(strip.gray, None, field=True):
-        view = canvas[g.y : g.y + g.height, g.x : g.x + g.width]
-        np.maximum(view, np.asarray(g.ink, np.float32), out=view)
-    return canvas
+    return ink_of(segment(render_strip(images, labels, rng).gray, None, field=True))
 
 
 def _join(layer: np.ndarray, left: tuple[int, int, np.ndarray], right: tuple[int, int, np.ndarray], thick: int) -> None:

@@ -46,13 +46,13 @@ def build_run_model(dropout: float = 0.2):
         return layers.ReLU(name=f"{name}_relu")(x)
 
     inputs = keras.Input(shape=(RUN_HEIGHT, RUN_WIDTH, 1), name="run")
-    x = conv_bn_relu(inputs, 24, 3, "c1")  # 30 x 126
-    x = layers.MaxPooling2D(name="p1")(x)  # 15 x 63
-    x = conv_bn_relu(x, 48, 3, "c2")  # 13 x 61
-    x = layers.MaxPooling2D(name="p2")(x)  # 6 x 30
-    x = conv_bn_relu(x, 64, 3, "c3")  # 4 x 28
-    x = conv_bn_relu(x, 96, (4, 5), "c4")  # 1 x 24
-    x = conv_bn_relu(x, 96, (1, 3), "c5")  # 1 x 22
+    x = conv_bn_relu(inputs, 24, 3, "c1")  # 30 x 158
+    x = layers.MaxPooling2D(name="p1")(x)  # 15 x 79
+    x = conv_bn_relu(x, 48, 3, "c2")  # 13 x 77
+    x = layers.MaxPooling2D(name="p2")(x)  # 6 x 38
+    x = conv_bn_relu(x, 64, 3, "c3")  # 4 x 36
+    x = conv_bn_relu(x, 96, (4, 5), "c4")  # 1 x 32
+    x = conv_bn_relu(x, 96, (1, 3), "c5")  # 1 x 30
     x = layers.Dropout(dropout, name="drop")(x)
     logits = layers.Dense(CLASSES, name="logits")(x)
     return keras.Model(inputs, logits, name="batchreader_runs")
