@@ -279,8 +279,8 @@ def train_fields(data, out, samples, epochs, seed, init, learning_rate) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Run model to write (.keras), with its card beside it.",
 )
-@click.option("--samples", default=50_000, show_default=True, type=click.IntRange(100, None), help="Generated numbers.")
-@click.option("--epochs", default=7, show_default=True, type=click.IntRange(1, None), help="Passes over them.")
+@click.option("--samples", default=70_000, show_default=True, type=click.IntRange(100, None), help="Generated numbers.")
+@click.option("--epochs", default=8, show_default=True, type=click.IntRange(1, None), help="Passes over them.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generator and of training.")
 def train_runs(data, out, samples, epochs, seed) -> None:
     """Train the run reader, which reads a number written in one stroke without cutting it.
